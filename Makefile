@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: test demo demo-stop deps build bench
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+# Builds once, then runs the Swift tests and the bridge's Python tests against private servers.
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/services.sh -- bash -c 'swift test --skip-build $(SWIFT_BUILD_FLAGS) && (cd frappe_bridge && python3 -m pytest -q tests)'
+
+demo: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+	scripts/demo.sh
+
+demo-stop:
+	scripts/demo.sh stop
+
+bench: deps
+	swift build -c release --product StoreBenchmark
+	scripts/services.sh -- .build/release/StoreBenchmark

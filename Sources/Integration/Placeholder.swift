@@ -1,0 +1,1 @@
+// Integration module: grows in later issues.

@@ -1,0 +1,161 @@
+import CMariaDB
+import Foundation
+
+/// libmariadb must be initialised once, before any concurrent `mysql_init`.
+/// (`mysql_library_init` is a macro Swift cannot see; `mysql_server_init` is the function behind it.)
+enum Library {
+    static let initialized: Bool = mysql_server_init(0, nil, nil) == 0
+}
+
+/// One client connection. Every method blocks the calling thread: use it only from the
+/// ``ConnectionPool``'s threads (or a test), never from an event loop or the cooperative pool.
+///
+/// A connection is used by one thread at a time; the pool guarantees that, hence `@unchecked Sendable`.
+public final class Connection: @unchecked Sendable {
+    public let configuration: MariaDBConfiguration
+    private var handle: UnsafeMutablePointer<MYSQL>?
+    private var statements: [String: PreparedStatement] = [:]
+    private var needsReconnect = false
+    /// True between `BEGIN` and `COMMIT`/`ROLLBACK` issued through ``transaction(_:)``.
+    public private(set) var inTransaction = false
+
+    /// Prepared statements kept per connection; beyond this the cache is cleared.
+    static let statementCacheLimit = 512
+
+    public init(configuration: MariaDBConfiguration) throws {
+        self.configuration = configuration
+        try connect()
+    }
+
+    deinit { disconnect() }
+
+    private func connect() throws {
+        guard Library.initialized else { throw MariaDBError.client("libmariadb could not be initialised") }
+        guard let h = mysql_init(nil) else { throw MariaDBError.client("mysql_init failed (out of memory)") }
+        var connectTimeout = UInt32(configuration.connectTimeout)
+        var ioTimeout = UInt32(configuration.readWriteTimeout)
+        mysql_options(h, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
+        mysql_options(h, MYSQL_OPT_READ_TIMEOUT, &ioTimeout)
+        mysql_options(h, MYSQL_OPT_WRITE_TIMEOUT, &ioTimeout)
+        mysql_options(h, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        let flags: UInt = configuration.multiStatements ? UInt(CLIENT_MULTI_STATEMENTS) : 0
+        let connected: UnsafeMutablePointer<MYSQL>?
+        switch configuration.endpoint {
+        case .tcp(let host, let port):
+            connected = withOptionalCString(configuration.database) { db in
+                mysql_real_connect(h, host, configuration.user, configuration.password, db, UInt32(port), nil, flags)
+            }
+        case .unixSocket(let path):
+            connected = withOptionalCString(configuration.database) { db in
+                mysql_real_connect(h, "localhost", configuration.user, configuration.password, db, 0, path, flags)
+            }
+        }
+        guard connected != nil else {
+            let error = Self.error(of: h)
+            mysql_close(h)
+            throw error
+        }
+        handle = h
+        needsReconnect = false
+    }
+
+    private func disconnect() {
+        statements.removeAll()
+        if let h = handle { mysql_close(h) }
+        handle = nil
+    }
+
+    /// Drops the connection and opens a new one (prepared statements are re-prepared lazily).
+    public func reconnect() throws {
+        disconnect()
+        inTransaction = false
+        try connect()
+    }
+
+    static func error(of h: UnsafeMutablePointer<MYSQL>) -> MariaDBError {
+        MariaDBError(code: mysql_errno(h), sqlState: String(cString: mysql_sqlstate(h)), message: String(cString: mysql_error(h)))
+    }
+
+    /// Runs `op`, reconnecting once first if the previous call lost the connection, and once
+    /// more if the connection drops during `op` outside a transaction (safe: nothing was applied).
+    private func withLiveHandle<T>(_ op: (UnsafeMutablePointer<MYSQL>) throws -> T) throws -> T {
+        if needsReconnect || handle == nil {
+            guard !inTransaction else { throw MariaDBError.client("connection lost inside a transaction") }
+            try reconnect()
+        }
+        guard let h = handle else { throw MariaDBError.client("not connected") }
+        do {
+            return try op(h)
+        } catch let error as MariaDBError where error.isConnectionLost {
+            needsReconnect = true
+            guard !inTransaction else { throw error }
+            try reconnect()
+            guard let fresh = handle else { throw error }
+            return try op(fresh)
+        }
+    }
+
+    private func statement(_ sql: String, _ h: UnsafeMutablePointer<MYSQL>) throws -> PreparedStatement {
+        if let cached = statements[sql] { return cached }
+        if statements.count >= Self.statementCacheLimit { statements.removeAll() }
+        let prepared = try PreparedStatement(handle: h, sql: sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    /// Runs a prepared statement that returns rows.
+    public func query(_ sql: String, _ binds: [MariaDBValue] = []) throws -> [Row] {
+        try withLiveHandle { h in try statement(sql, h).run(binds).rows }
+    }
+
+    /// Runs a prepared statement that returns no rows (INSERT, UPDATE, DELETE).
+    @discardableResult
+    public func execute(_ sql: String, _ binds: [MariaDBValue] = []) throws -> ExecResult {
+        try withLiveHandle { h in try statement(sql, h).run(binds).result }
+    }
+
+    /// Runs literal SQL through the text protocol, draining every result.
+    ///
+    /// Only for statements that cannot be prepared with values (DDL built from DocType meta,
+    /// `BEGIN`/`COMMIT`, schema files). Never interpolate input into `sql`.
+    public func executeText(_ sql: String) throws {
+        try withLiveHandle { h in
+            let rc = sql.withCString { mysql_real_query(h, $0, UInt(strlen($0))) }
+            if rc != 0 { throw Self.error(of: h) }
+            while true {
+                if let result = mysql_store_result(h) { mysql_free_result(result) }
+                else if mysql_field_count(h) != 0 { throw Self.error(of: h) }
+                let next = mysql_next_result(h)
+                if next == -1 { break }
+                if next > 0 { throw Self.error(of: h) }
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: commits when it returns, rolls back when it throws.
+    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        guard !inTransaction else { return try body(self) }
+        try executeText("START TRANSACTION")
+        inTransaction = true
+        do {
+            let value = try body(self)
+            try executeText("COMMIT")
+            inTransaction = false
+            return value
+        } catch {
+            inTransaction = false
+            if !needsReconnect { try? executeText("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Server round trip; reconnects if the connection had dropped.
+    public func ping() throws {
+        try withLiveHandle { h in if mysql_ping(h) != 0 { throw Self.error(of: h) } }
+    }
+}
+
+private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
+}
