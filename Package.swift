@@ -102,7 +102,7 @@ let package = Package(
             dependencies: ["Frappe", "MariaDB"],
             path: "Benchmarks/StoreBenchmark"
         ),
-        .target(name: "TestSupport", dependencies: ["MariaDB"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MariaDB", "Frappe"], path: "Tests/TestSupport"),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "TestSupport"]),
         .testTarget(name: "FrappeTests", dependencies: ["Frappe", "MariaDB", "TestSupport"]),
         .testTarget(

@@ -9,7 +9,7 @@ public enum Schema {
             throw FrappeError.validation("\(meta.name) is a Single or virtual DocType and has no table")
         }
         var definitions: [String] = []
-        var seen = Set(DocTypeMeta.standardColumns + DocTypeMeta.childColumns)
+        var seen = Set(DocTypeMeta.standardColumns + (meta.isTable ? DocTypeMeta.childColumns : []))
         var indexes: [String] = []
         for column in columns(of: meta) where !seen.contains(column.fieldname) {
             try validateIdentifier(column.fieldname)

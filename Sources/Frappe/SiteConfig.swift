@@ -78,7 +78,10 @@ public struct SiteConfig: Sendable, CustomStringConvertible {
     /// Frappe logs in as the user named like the database (`frappe.connect`).
     public var database: MariaDBConfiguration {
         let endpoint: MariaDBConfiguration.Endpoint = dbSocket.map { .unixSocket(path: $0) } ?? .tcp(host: dbHost, port: dbPort)
-        return MariaDBConfiguration(endpoint: endpoint, user: dbName, password: dbPassword, database: dbName)
+        // READ COMMITTED: a `SELECT … FOR UPDATE` of names that do not exist yet takes no gap
+        // locks, so concurrent inserts of different documents cannot deadlock each other.
+        return MariaDBConfiguration(endpoint: endpoint, user: dbName, password: dbPassword, database: dbName,
+                                    sessionSetup: "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
     }
 
     public var description: String { "site \(site) (db \(dbName))" }

@@ -15,9 +15,11 @@ public struct MariaDBConfiguration: Sendable, Hashable {
     public var readWriteTimeout: Int
     /// Allow several `;`-separated statements in one text query (schema loading only).
     public var multiStatements: Bool
+    /// Run on every new connection, before first use (e.g. the transaction isolation level).
+    public var sessionSetup: String?
 
     public init(endpoint: Endpoint, user: String, password: String, database: String?,
-                connectTimeout: Int = 10, readWriteTimeout: Int = 120, multiStatements: Bool = false) {
+                connectTimeout: Int = 10, readWriteTimeout: Int = 120, multiStatements: Bool = false, sessionSetup: String? = nil) {
         self.endpoint = endpoint
         self.user = user
         self.password = password
@@ -25,6 +27,7 @@ public struct MariaDBConfiguration: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.readWriteTimeout = readWriteTimeout
         self.multiStatements = multiStatements
+        self.sessionSetup = sessionSetup
     }
 }
 

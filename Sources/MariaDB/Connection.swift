@@ -57,6 +57,13 @@ public final class Connection: @unchecked Sendable {
         }
         handle = h
         needsReconnect = false
+        if let setup = configuration.sessionSetup {
+            if mysql_real_query(h, setup, UInt(setup.utf8.count)) != 0 {
+                let error = Self.error(of: h)
+                disconnect()
+                throw error
+            }
+        }
     }
 
     private func disconnect() {

@@ -1,0 +1,60 @@
+import Foundation
+import MariaDB
+
+/// Installs an app's DocTypes into a site as `bench migrate` does: the table from the DocType
+/// (same generator as Frappe's schema code) and the meta rows in `tabDocType`, `tabDocField`,
+/// `tabDocPerm`, so the site's meta reader sees them exactly like a real site's.
+public enum AppInstaller {
+    /// Creates missing tables. DDL commits implicitly in MariaDB, so this runs outside any transaction.
+    public static func createTables(for doctypes: [DocTypeJSON], conn: Connection) throws -> [String] {
+        var created: [String] = []
+        let existing = Set(try conn.query("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()")
+            .compactMap { $0["t"].string })
+        for doctype in doctypes where !doctype.meta.isSingle && !doctype.meta.isVirtual {
+            guard !existing.contains(doctype.meta.tableName) else { continue }
+            try conn.executeText(try Schema.createTable(doctype.meta))
+            created.append(doctype.meta.tableName)
+        }
+        return created
+    }
+
+    /// Writes (or rewrites) the DocType meta rows through the document store.
+    public static func writeMeta(for doctypes: [DocTypeJSON], writer: DocumentWriter) throws {
+        for doctype in doctypes {
+            var values: [String: MariaDBValue] = [:]
+            for (key, value) in doctype.raw {
+                switch value {
+                case .string, .number, .bool: values[key] = .string(value.string ?? "")
+                default: continue
+                }
+            }
+            values["modified"] = nil
+            values["creation"] = nil
+            let fields = doctype.fieldRows.map { row in Document("DocField", scalars(row)) }
+            let permissions = doctype.permissionRows.map { row in Document("DocPerm", scalars(row)) }
+            let doc = Document("DocType", name: doctype.meta.name, values,
+                               children: ["fields": fields, "permissions": permissions])
+            if try writer.get("DocType", doctype.meta.name) != nil {
+                try writer.update(doc)
+            } else {
+                try writer.insert(doc)
+            }
+            // bench migrate keeps the file's `modified`, which it compares on the next migrate.
+            if let modified = doctype.raw["modified"]?.string.flatMap(SQLDateTime.init) {
+                try writer.conn.execute("UPDATE `tabDocType` SET modified = ? WHERE name = ?", [.datetime(modified), .string(doctype.meta.name)])
+            }
+            writer.noteMetaChanged(doctype.meta.name)
+        }
+    }
+
+    private static func scalars(_ row: [String: JSONValue]) -> [String: MariaDBValue] {
+        var values: [String: MariaDBValue] = [:]
+        for (key, value) in row {
+            switch value {
+            case .string, .number, .bool: values[key] = .string(value.string ?? "")
+            default: continue
+            }
+        }
+        return values
+    }
+}

@@ -1,0 +1,33 @@
+/// A document or DocType a transaction changed, for cache invalidation and realtime events.
+public struct DocumentKey: Hashable, Sendable {
+    public var doctype: String
+    public var name: String
+    public init(_ doctype: String, _ name: String) {
+        self.doctype = doctype
+        self.name = name
+    }
+}
+
+/// What a site transaction changed, handed to the cache after commit.
+public struct ChangeSet: Sendable {
+    public var documents: [DocumentKey] = []
+    public var deleted: [DocumentKey] = []
+    /// DocTypes whose meta changed (custom fields, property setters, permissions).
+    public var metaChanged: Set<String> = []
+    /// Users whose roles changed.
+    public var rolesChanged: Set<String> = []
+    public var isEmpty: Bool { documents.isEmpty && deleted.isEmpty && metaChanged.isEmpty && rolesChanged.isEmpty }
+    public init() {}
+}
+
+/// Frappe's Redis cache as seen from the sidecar: after a commit, the keys it made stale are
+/// deleted and the desk is told to refresh (ARCHITECTURE §3.3).
+public protocol SiteCache: Sendable {
+    func committed(_ changes: ChangeSet, dbName: String) async
+}
+
+/// For sites with no Redis (tests of the store alone, `dev-site` before Redis is up).
+public struct NoSiteCache: SiteCache {
+    public init() {}
+    public func committed(_ changes: ChangeSet, dbName: String) async {}
+}

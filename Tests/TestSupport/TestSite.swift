@@ -1,0 +1,40 @@
+import Foundation
+import Frappe
+import MariaDB
+
+/// One dev site per test process, made by ``DevSite`` exactly as `github-sidecar dev-site create`
+/// makes it: the real Frappe v15 + ERPNext schema from `../shared/fixtures/frappe` plus the
+/// bridge's DocTypes. Tests share it and use names of their own, so they can run in parallel.
+public enum TestSite {
+    public struct Made: Sendable {
+        public let site: Site
+        public let result: DevSite.Result
+        public let bench: URL
+    }
+
+    private static let made = Task<Made, Error> {
+        let bench = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString.prefix(8))")
+        guard let socket = ProcessInfo.processInfo.environment["SIDECAR_TEST_MARIADB_SOCKET"] else {
+            throw TestSetupError("SIDECAR_TEST_MARIADB_SOCKET is not set: run the tests with `make test`")
+        }
+        let request = DevSite.Request(
+            bench: bench, site: "test.localhost", endpoint: .unixSocket(path: socket), rootUser: "root", rootPassword: "",
+            frappeFixtures: Paths.sharedFixture("frappe"),
+            appFolder: Paths.packageRoot.appendingPathComponent("frappe_bridge/erpnext_github_integration"),
+            timeZone: "Asia/Kolkata")
+        let result = try await DevSite.create(request)
+        let site = try await Site(config: result.config, poolSize: 8)
+        return Made(site: site, result: result, bench: bench)
+    }
+
+    public static func shared() async throws -> Made { try await made.value }
+
+    /// A root connection to the shared site's database (for checks with plain SQL).
+    public static func rootConnection() async throws -> Connection {
+        let made = try await shared()
+        return try Connection(configuration: TestServer.rootConfiguration(database: made.result.config.dbName))
+    }
+
+    /// A short unique token for names in one test.
+    public static func unique(_ prefix: String = "t") -> String { "\(prefix)\(UUID().uuidString.prefix(8).lowercased())" }
+}
