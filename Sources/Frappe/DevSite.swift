@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MariaDB
 
 /// A standalone Frappe site for demos and tests, made the way `bench new-site` would leave it:
@@ -42,7 +43,9 @@ public enum DevSite {
         public let createdTables: [String]
     }
 
-    public static func create(_ request: Request) async throws -> Result {
+    public static func create(_ request: Request, logger: Logger = Logger(label: "frappe.dev-site")) async throws -> Result {
+        let started = ContinuousClock.now
+        func step(_ what: String) { logger.info("\(what) (\(ContinuousClock.now - started))") }
         guard SiteConfig.isValidSiteName(request.site) else { throw FrappeError.validation("Invalid site name \(request.site)") }
         let siteDir = request.bench.appendingPathComponent("sites").appendingPathComponent(request.site)
         guard !FileManager.default.fileExists(atPath: siteDir.appendingPathComponent("site_config.json").path) else {
@@ -68,13 +71,16 @@ public enum DevSite {
             try admin.executeText("GRANT ALL PRIVILEGES ON `\(dbName)`.* TO '\(dbName)'@'\(host)'")
         }
         try admin.executeText("FLUSH PRIVILEGES")
+        step("database \(dbName) and its user created")
 
         // 2. The real Frappe v15 + ERPNext schema and meta rows.
         var rootOnSite = root
         rootOnSite.database = dbName
         let loader = try Connection(configuration: rootOnSite)
         try loader.executeText(try sqlFile(schemaFile))
+        step("Frappe v15 + ERPNext schema loaded")
         try loader.executeText(try sqlFile(metaFile))
+        step("Frappe meta rows loaded")
         let createdTables = try AppInstaller.createTables(for: doctypes, conn: loader)
 
         // 3. site_config.json, as bench writes it.
@@ -112,6 +118,7 @@ public enum DevSite {
                                   children: ["roles": [Document("Has Role", ["role": "Guest"])]]))
             try AppInstaller.writeMeta(for: doctypes, writer: w)
         }
+        step("settings, users and app meta written")
         try await site.refresh()
         return Result(config: siteConfig, apiKey: apiKey, apiSecret: apiSecret,
                       appDocTypes: doctypes.map(\.meta.name), createdTables: createdTables)

@@ -40,6 +40,9 @@ public final class DocumentWriter {
 
     public func now() -> SQLDateTime { clock.now() }
 
+    /// The site's time zone identifier.
+    public var clockZone: String { clock.timeZone.identifier }
+
     /// Records a meta change made by raw DDL/meta rows (custom fields, permissions).
     public func noteMetaChanged(_ doctype: String) {
         metas.invalidate(doctype)
@@ -284,6 +287,8 @@ public final class DocumentWriter {
         }
     }
 
+    static let nonFieldColumns = Set(DocTypeMeta.standardColumns + DocTypeMeta.childColumns + DocTypeMeta.optionalColumns + ["_seen"])
+
     /// Columns a caller cannot set on an existing document.
     static let protectedOnUpdate: Set<String> = ["name", "creation", "owner", "docstatus", "modified", "modified_by"]
 
@@ -293,7 +298,7 @@ public final class DocumentWriter {
                 doc.values[key] = try FieldValue.coerce(value, for: field)
             } else if key == "idx" || key == "docstatus" {
                 doc.values[key] = .int(value.int ?? 0)
-            } else if !meta.columnNames.contains(key) {
+            } else if !Self.nonFieldColumns.contains(key) {
                 doc.values[key] = nil   // unknown keys are ignored, as Frappe ignores them
             }
         }

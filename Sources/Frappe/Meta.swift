@@ -59,23 +59,33 @@ public struct DocTypeMeta: Sendable {
     public var trackSeen: Bool = false
     public var engine: String = "InnoDB"
     public var titleField: String?
-    public var fields: [DocField] = []
+    /// The fields in meta order. Lookups below are precomputed whenever this changes, because
+    /// the store consults them for every value of every document.
+    public var fields: [DocField] = [] { didSet { index() } }
+
+    private var byName: [String: Int] = [:]
+    /// Fields stored as columns, in meta order.
+    public private(set) var valueFields: [DocField] = []
+    /// Table fields, whose rows live in the child DocType named by `options`.
+    public private(set) var tableFields: [DocField] = []
 
     public init(name: String, fields: [DocField] = []) {
         self.name = name
         self.fields = fields
+        index()
+    }
+
+    private mutating func index() {
+        byName = [:]
+        for (i, f) in fields.enumerated() where byName[f.fieldname] == nil { byName[f.fieldname] = i }
+        valueFields = fields.filter(\.hasColumn)
+        tableFields = fields.filter(\.isTable)
     }
 
     /// `tab` + the DocType name, verbatim (spaces kept).
     public var tableName: String { "tab" + name }
 
-    public func field(_ fieldname: String) -> DocField? { fields.first { $0.fieldname == fieldname } }
-
-    /// Fields stored as columns, in meta order.
-    public var valueFields: [DocField] { fields.filter(\.hasColumn) }
-
-    /// Table fields, whose rows live in the child DocType named by `options`.
-    public var tableFields: [DocField] { fields.filter(\.isTable) }
+    public func field(_ fieldname: String) -> DocField? { byName[fieldname].map { fields[$0] } }
 
     /// Columns every table has (`frappe.model.default_fields` less the child-only ones).
     public static let standardColumns = ["name", "creation", "modified", "modified_by", "owner", "docstatus", "idx"]
@@ -84,11 +94,13 @@ public struct DocTypeMeta: Sendable {
     public static let optionalColumns = ["_user_tags", "_comments", "_assign", "_liked_by"]
 
     /// Every column of the table, standard ones first.
-    public var columnNames: [String] {
+    public var columnNames: [String] { isTable ? columnNamesOf(child: true) : columnNamesOf(child: false) }
+
+    private func columnNamesOf(child: Bool) -> [String] {
         var names = Self.standardColumns
-        if isTable { names += Self.childColumns }
+        if child { names += Self.childColumns }
         names += valueFields.map(\.fieldname).filter { !names.contains($0) }
-        if !isTable {
+        if !child {
             names += Self.optionalColumns
             if trackSeen { names.append("_seen") }
         }

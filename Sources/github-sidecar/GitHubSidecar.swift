@@ -1,0 +1,11 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct GitHubSidecar: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "github-sidecar",
+        abstract: "Mirrors GitHub into ERPNext, next to a Frappe bench.",
+        subcommands: [DevSiteCommand.self, CheckSiteCommand.self]
+    )
+}
