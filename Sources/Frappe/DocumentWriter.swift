@@ -34,6 +34,7 @@ public final class DocumentWriter {
         self.metas = metas
         self.clock = clock
         self.fernet = fernet
+        changes.user = user
     }
 
     public func meta(_ doctype: String) throws -> DocTypeMeta { try metas.meta(doctype, using: conn) }
@@ -51,7 +52,11 @@ public final class DocumentWriter {
 
     public func noteRolesChanged(for user: String) { changes.rolesChanged.insert(user) }
 
-    func noteChanged(_ key: DocumentKey) { changes.documents.append(key) }
+    func noteChanged(_ key: DocumentKey, modified: MariaDBValue, single: Bool = false) {
+        changes.documents.append(key)
+        changes.modified[key] = modified.text
+        if single { changes.singles.insert(key.doctype) }
+    }
 
     // MARK: reading
 
@@ -273,7 +278,7 @@ public final class DocumentWriter {
         }
         for (_, write) in childWrites.sorted(by: { $0.key < $1.key }) { try writeRows(write.rows, meta: write.meta) }
         for version in versions { try insert(version) }
-        for doc in parentRows { changes.documents.append(DocumentKey(meta.name, doc.name ?? "")) }
+        for doc in parentRows { noteChanged(DocumentKey(meta.name, doc.name ?? ""), modified: doc["modified"]) }
         return (finals, outcomes)
     }
 

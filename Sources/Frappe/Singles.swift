@@ -64,7 +64,7 @@ extension DocumentWriter {
         if meta.trackChanges, let diff = VersionDiff.diff(old: existing, new: doc, meta: meta, childMeta: { _ in nil }) {
             try insert(Document("Version", ["ref_doctype": .string(doctype), "docname": .string(doctype), "data": .string(diff.pythonJSON())]))
         }
-        noteChanged(DocumentKey(doctype, doctype))
+        noteChanged(DocumentKey(doctype, doctype), modified: doc["modified"], single: true)
         return doc
     }
 

@@ -18,10 +18,13 @@ public final class Site: Sendable {
     public var clock: SiteClock { clockState.withLock { $0 } }
 
     /// Opens a site: a pool on its database and its time zone from System Settings.
-    public init(config: SiteConfig, poolSize: Int = 4, cache: any SiteCache = NoSiteCache(),
+    /// `cache` defaults to the site's Redis (`redis_cache` in site_config.json), if it names one.
+    public init(config: SiteConfig, poolSize: Int = 4, cache: (any SiteCache)? = nil,
                 logger: Logger = Logger(label: "frappe.site")) async throws {
         self.config = config
-        self.cache = cache
+        self.cache = cache ?? config.redisCache.map {
+            RedisSiteCache(cacheURL: $0, eventsURL: config.redisEvents, site: config.site, logger: logger)
+        } ?? NoSiteCache()
         self.logger = logger
         pool = ConnectionPool(configuration: config.database, size: poolSize)
         fernet = try config.encryptionKey.map { try Fernet(key: $0) }

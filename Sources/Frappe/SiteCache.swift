@@ -16,6 +16,12 @@ public struct ChangeSet: Sendable {
     public var metaChanged: Set<String> = []
     /// Users whose roles changed.
     public var rolesChanged: Set<String> = []
+    /// The new `modified` of each written document (for `doc_update` events).
+    public var modified: [DocumentKey: String] = [:]
+    /// Single DocTypes among the written documents (they have no list to refresh).
+    public var singles: Set<String> = []
+    /// Who made the change.
+    public var user: String = ""
     public var isEmpty: Bool { documents.isEmpty && deleted.isEmpty && metaChanged.isEmpty && rolesChanged.isEmpty }
     public init() {}
 }

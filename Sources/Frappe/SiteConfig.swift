@@ -54,6 +54,8 @@ public struct SiteConfig: Sendable, CustomStringConvertible {
     public let dbSocket: String?
     public let encryptionKey: String?
     public let redisCache: String?
+    /// Where realtime events go: `redis_socketio` (v14) or `redis_queue` (v15).
+    public let redisEvents: String?
     public let sidecarSecret: String?
     public let sidecarURL: String?
     public let hostName: String?
@@ -70,6 +72,7 @@ public struct SiteConfig: Sendable, CustomStringConvertible {
         dbSocket = values["db_socket"] as? String
         encryptionKey = values["encryption_key"] as? String
         redisCache = values["redis_cache"] as? String
+        redisEvents = (values["redis_socketio"] as? String) ?? (values["redis_queue"] as? String)
         sidecarSecret = values["github_sidecar_secret"] as? String
         sidecarURL = values["github_sidecar_url"] as? String
         hostName = values["host_name"] as? String
