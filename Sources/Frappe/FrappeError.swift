@@ -82,7 +82,6 @@ public enum FrappeResponseBody {
     /// object, exactly as the desk's `frappe.request` parses it. No traceback is ever included.
     public static func error(_ error: FrappeError) -> Data {
         var inner: [String: Any] = ["message": error.message, "title": error.title, "indicator": "red", "raise_exception": 1]
-        if error.type == .permissionError { inner["title"] = "Not permitted" }
         let innerString = jsonString(inner, pythonSeparators: true)
         var body: [String: Any] = [
             "exc_type": error.type.rawValue,

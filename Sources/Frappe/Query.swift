@@ -1,0 +1,65 @@
+import MariaDB
+
+/// A condition on one column: equality, or membership in a list.
+public enum Filter: Sendable {
+    case equals(MariaDBValue)
+    case isIn([MariaDBValue])
+}
+
+extension DocumentWriter {
+    /// `frappe.get_all(doctype, filters, fields)`: equality / IN filters on columns the DocType
+    /// has. Column names are checked against meta; values are bound.
+    public func list(_ doctype: String, where filters: [String: Filter] = [:], fields: [String] = ["name"],
+                     orderBy: String? = nil, limit: Int? = nil) throws -> [Row] {
+        let meta = try self.meta(doctype)
+        let (clause, binds) = try whereClause(filters, meta: meta)
+        for f in fields { try requireColumn(f, meta) }
+        if let orderBy { try requireColumn(orderBy, meta) }
+        let select = fields.map { "`\($0)`" }.joined(separator: ", ")
+        let order = orderBy.map { " ORDER BY `\($0)`" } ?? ""
+        let cap = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        return try conn.query("SELECT \(select) FROM `\(meta.tableName)`\(clause)\(order)\(cap)", binds)
+    }
+
+    /// `frappe.db.count(doctype, filters)`.
+    public func count(_ doctype: String, where filters: [String: Filter] = [:]) throws -> Int {
+        let meta = try self.meta(doctype)
+        let (clause, binds) = try whereClause(filters, meta: meta)
+        return try conn.query("SELECT COUNT(*) AS n FROM `\(meta.tableName)`\(clause)", binds).first?["n"].int ?? 0
+    }
+
+    /// Counts grouped by one column (e.g. issues by `state`).
+    public func countBy(_ doctype: String, _ column: String, where filters: [String: Filter] = [:]) throws -> [String: Int] {
+        let meta = try self.meta(doctype)
+        try requireColumn(column, meta)
+        let (clause, binds) = try whereClause(filters, meta: meta)
+        var out: [String: Int] = [:]
+        for row in try conn.query("SELECT `\(column)` AS k, COUNT(*) AS n FROM `\(meta.tableName)`\(clause) GROUP BY `\(column)`", binds) {
+            out[row["k"].text ?? ""] = row["n"].int ?? 0
+        }
+        return out
+    }
+
+    private func whereClause(_ filters: [String: Filter], meta: DocTypeMeta) throws -> (String, [MariaDBValue]) {
+        guard !filters.isEmpty else { return ("", []) }
+        var parts: [String] = []
+        var binds: [MariaDBValue] = []
+        for (column, filter) in filters.sorted(by: { $0.key < $1.key }) {
+            try requireColumn(column, meta)
+            switch filter {
+            case .equals(let v):
+                parts.append("`\(column)` = ?")
+                binds.append(v)
+            case .isIn(let values):
+                if values.isEmpty { parts.append("1 = 0"); continue }
+                parts.append("`\(column)` IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+                binds += values
+            }
+        }
+        return (" WHERE " + parts.joined(separator: " AND "), binds)
+    }
+
+    private func requireColumn(_ column: String, _ meta: DocTypeMeta) throws {
+        guard meta.columnNames.contains(column) else { throw FrappeError.validation("\(meta.name) has no field \(column)") }
+    }
+}

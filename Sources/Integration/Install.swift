@@ -1,0 +1,132 @@
+import Foundation
+import Frappe
+import MariaDB
+
+/// `setup.install`: what the original app's `after_install` patch set up, done idempotently and
+/// without wiping anything an admin configured (ARCHITECTURE §4, `reference/frappe-internals.md` §7).
+public enum Install {
+    public static let role = "GitHub Admin"
+
+    /// Custom fields the original app created (same names, types and placement, so existing
+    /// reports keep working), plus the template-sync marker added per template DocType later.
+    public static let customFields: [(dt: String, fieldname: String, label: String, type: String, options: String?, after: String, index: Bool)] = [
+        ("Project", "repository", "Repository", "Link", "Repository", "project_name", true),
+        ("Task", "github_repo", "GitHub Repository", "Link", "Repository", "project", true),
+        ("Task", "github_issue_doc", "GitHub Issue Doc", "Link", "Repository Issue", "github_repo", false),
+        ("Task", "github_issue_number", "GitHub Issue Number", "Int", nil, "github_issue_doc", false),
+        ("Task", "github_pr_number", "GitHub PR Number", "Int", nil, "github_issue_number", false),
+        ("User", "github_username", "GitHub Username", "Data", nil, "username", true),
+    ]
+
+    /// The DocTypes GitHub Admin gets full access to through Custom DocPerm.
+    public static let managedDocTypes = ["GitHub Settings", "Repository", "Repository Issue", "Repository Pull Request",
+                                         "GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template"]
+
+    public static let defaultSettings: [String: MariaDBValue] = [
+        "enabled": .int(0), "auth_type": "Personal Access Token", "api_base_url": "https://api.github.com",
+        "allow_unsigned_webhooks": .int(0), "default_visibility": "Private",
+    ]
+
+    public struct Summary: Sendable {
+        public var createdRole = false
+        public var createdFields: [String] = []
+        public var addedColumns: [String] = []
+        public var permissionRows = 0
+        public var settingsFilled: [String] = []
+
+        public var json: JSONValue {
+            .object(["role_created": .bool(createdRole), "custom_fields_created": .array(createdFields.map(JSONValue.string)),
+                     "columns_added": .array(addedColumns.map(JSONValue.string)), "permission_rows_added": .number(Double(permissionRows)),
+                     "settings_filled": .array(settingsFilled.map(JSONValue.string))])
+        }
+    }
+
+    public static func run(site: Site, user: String) async throws -> Summary {
+        // 1. Meta rows, in one transaction.
+        var summary = try await site.write(user: user) { w -> Summary in
+            var summary = Summary()
+            if try w.get("Role", role) == nil {
+                try w.insert(Document("Role", name: role, ["role_name": .string(role), "desk_access": .int(1), "is_custom": .int(1)]))
+                summary.createdRole = true
+            }
+            for f in customFields {
+                let name = "\(f.dt)-\(f.fieldname)"
+                guard try w.get("Custom Field", name) == nil else { continue }
+                var values: [String: MariaDBValue] = ["dt": .string(f.dt), "fieldname": .string(f.fieldname), "label": .string(f.label),
+                                                      "fieldtype": .string(f.type), "insert_after": .string(f.after),
+                                                      "is_system_generated": .int(1), "search_index": .int(f.index ? 1 : 0),
+                                                      "module": "Erpnext Github Integration"]
+                if let o = f.options { values["options"] = .string(o) }
+                try w.insert(Document("Custom Field", name: name, values))
+                summary.createdFields.append(name)
+            }
+            for doctype in managedDocTypes {
+                summary.permissionRows += try grantFullAccess(to: role, on: doctype, writer: w)
+            }
+            // Settings an admin already saved stay; only empty ones get defaults.
+            let settings = try w.getSingle("GitHub Settings")
+            let missing = defaultSettings.filter { settings[$0.key].isNull || settings[$0.key].text == "" }
+            if !missing.isEmpty || settings["modified"].isNull {
+                try w.setSingle("GitHub Settings", missing)
+                summary.settingsFilled = missing.keys.sorted()
+            }
+            for dt in Set(customFields.map(\.dt)).union(managedDocTypes) { w.noteMetaChanged(dt) }
+            w.noteRolesChanged(for: user)
+            return summary
+        }
+        // 2. Columns for the custom fields. DDL commits on its own in MariaDB, so it runs after
+        //    the rows, and `ADD COLUMN IF NOT EXISTS` makes a re-run (or a crash in between) safe.
+        let added = try await site.write(user: user) { w -> [String] in
+            var added: [String] = []
+            for dt in Set(customFields.map(\.dt)).sorted() {
+                w.noteMetaChanged(dt)
+                let meta = try w.meta(dt)
+                let existing = Set(try w.conn.query("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
+                                                    [.string(meta.tableName)]).compactMap { $0["c"].string })
+                for f in customFields where f.dt == dt && !existing.contains(f.fieldname) {
+                    guard let field = meta.field(f.fieldname) else { continue }
+                    for statement in try Schema.addColumn(field, to: meta) { try w.conn.executeText(statement) }
+                    added.append("\(dt).\(f.fieldname)")
+                }
+            }
+            return added
+        }
+        summary.addedColumns = added
+        site.metas.invalidate()
+        return summary
+    }
+
+    /// Adds a full-access Custom DocPerm row for `role`. When the DocType has no Custom DocPerm
+    /// yet, its standard DocPerm rows are copied first: in Frappe, any Custom DocPerm row replaces
+    /// all standard ones, so adding one alone would take access away from every other role.
+    static func grantFullAccess(to role: String, on doctype: String, writer w: DocumentWriter) throws -> Int {
+        let flags = ["read", "write", "create", "delete", "report", "export", "print", "email", "share"]
+        var added = 0
+        let custom = try w.list("Custom DocPerm", where: ["parent": .equals(.string(doctype))], fields: ["name", "role", "permlevel"])
+        if custom.isEmpty {
+            let columns = ["role", "permlevel", "if_owner", "select", "read", "write", "create", "delete", "submit", "cancel", "amend",
+                           "report", "export", "import", "share", "print", "email"]
+            for row in try w.list("DocPerm", where: ["parent": .equals(.string(doctype)), "parenttype": .equals("DocType")],
+                                  fields: columns, orderBy: "idx") {
+                var values: [String: MariaDBValue] = ["parent": .string(doctype)]
+                for c in columns { values[c] = row[c] }
+                try w.insert(Document("Custom DocPerm", values))
+                added += 1
+            }
+        }
+        let all = try w.list("Custom DocPerm", where: ["parent": .equals(.string(doctype)), "role": .equals(.string(role)),
+                                                       "permlevel": .equals(.int(0))], fields: ["name"])
+        if all.isEmpty {
+            var values: [String: MariaDBValue] = ["parent": .string(doctype), "role": .string(role), "permlevel": .int(0)]
+            for f in flags { values[f] = .int(1) }
+            if doctype == "GitHub Settings" { values["create"] = .int(1); values["delete"] = .int(0) }
+            try w.insert(Document("Custom DocPerm", values))
+            added += 1
+        } else if let name = all.first?["name"].string {
+            var values: [String: MariaDBValue] = [:]
+            for f in flags { values[f] = .int(1) }
+            try w.update(Document("Custom DocPerm", name: name, values))
+        }
+        return added
+    }
+}

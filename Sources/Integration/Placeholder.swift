@@ -1,1 +1,0 @@
-// Integration module: grows in later issues.

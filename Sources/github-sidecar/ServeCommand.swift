@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Frappe
+import Integration
+import Logging
+import Metrics
+import Prometheus
+import Server
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the RPC methods for every site of a bench.")
+
+    @Option(help: "The bench directory.") var bench: String
+    @Option(help: "Address to listen on (loopback; nginx and the bridge reach it there).") var listen: String = "127.0.0.1:8790"
+    @Option(name: .customLong("frappe-url"), help: "Frappe's URL, to validate desk `sid` cookies (optional).") var frappeURL: String?
+    @Option(name: .customLong("pool-size"), help: "Database connections per site.") var poolSize: Int = 4
+
+    func run() async throws {
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen takes HOST:PORT") }
+        var logger = Logger(label: "github-sidecar")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize, logger: logger)
+        let server = SidecarServer(
+            configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL), sites: sites,
+            methods: Catalogue.methods(), registry: registry, sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) },
+            logger: logger)
+        let app = server.application { bound in
+            // One line on stdout, flushed at once, so scripts and tests can wait for it.
+            FileHandle.standardOutput.write(Data("github-sidecar listening on http://\(parts[0]):\(bound)\n".utf8))
+        }
+        // SIGTERM/SIGINT: stop accepting, finish in-flight requests (and their transactions), exit.
+        try await app.runService()
+        await sites.closeAll()
+    }
+}
+
+struct InstallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "install", abstract: "Install role, custom fields, permissions and default settings on a site.")
+
+    @Option(help: "The bench directory.") var bench: String
+    @Option(help: "The site name.") var site: String
+
+    func run() async throws {
+        let config = try Bench(path: URL(fileURLWithPath: bench)).config(for: site)
+        let frappeSite = try await Site(config: config, poolSize: 1)
+        let summary = try await Install.run(site: frappeSite, user: "Administrator")
+        try await frappeSite.close()
+        print("role GitHub Admin: \(summary.createdRole ? "created" : "already there")")
+        print("custom fields created: \(summary.createdFields.isEmpty ? "none" : summary.createdFields.joined(separator: ", "))")
+        print("columns added: \(summary.addedColumns.isEmpty ? "none" : summary.addedColumns.joined(separator: ", "))")
+        print("permission rows added: \(summary.permissionRows)")
+        print("settings filled with defaults: \(summary.settingsFilled.isEmpty ? "none" : summary.settingsFilled.joined(separator: ", "))")
+    }
+}
