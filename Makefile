@@ -13,7 +13,7 @@ build: deps
 # Builds once, then runs the Swift tests and the bridge's Python tests against private servers.
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	scripts/services.sh -- bash -c 'swift test --skip-build $(SWIFT_BUILD_FLAGS) && (cd frappe_bridge && python3 -m pytest -q tests)'
+	scripts/services.sh -- scripts/run-tests.sh $(SWIFT_BUILD_FLAGS)
 
 demo: deps
 	swift build $(SWIFT_BUILD_FLAGS)

@@ -27,9 +27,10 @@ let package = Package(
             providers: [.apt(["libmariadb-dev"])]
         ),
         // Redis client library, from Debian's libhiredis-dev (Frappe's cache and realtime events).
+        // No pkgConfig: its cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a
+        // warning; the header is in the default include path anyway.
         .systemLibrary(
             name: "CHiredis",
-            pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
         .target(

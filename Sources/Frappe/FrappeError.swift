@@ -81,7 +81,7 @@ public enum FrappeResponseBody {
     /// `exc_type` and `_server_messages`: a JSON string of a list of JSON strings, each a message
     /// object, exactly as the desk's `frappe.request` parses it. No traceback is ever included.
     public static func error(_ error: FrappeError) -> Data {
-        var inner: [String: Any] = ["message": error.message, "title": error.title, "indicator": "red", "raise_exception": 1]
+        let inner: [String: Any] = ["message": error.message, "title": error.title, "indicator": "red", "raise_exception": 1]
         let innerString = jsonString(inner, pythonSeparators: true)
         var body: [String: Any] = [
             "exc_type": error.type.rawValue,

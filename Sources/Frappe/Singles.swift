@@ -28,6 +28,9 @@ extension DocumentWriter {
     public func setSingle(_ doctype: String, _ values: [String: MariaDBValue]) throws -> Document {
         let meta = try self.meta(doctype)
         guard meta.isSingle else { throw FrappeError.validation("\(doctype) is not a Single DocType") }
+        // `tabSingles` has no key to lock, and under READ COMMITTED two saves could both delete
+        // and re-insert, doubling every row. The DocType's own row serialises saves of one Single.
+        _ = try conn.query("SELECT name FROM `tabDocType` WHERE name = ? FOR UPDATE", [.string(doctype)])
         let existing = try getSingle(doctype)
         var doc = existing
         for (key, value) in values {

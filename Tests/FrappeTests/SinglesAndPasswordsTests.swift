@@ -36,6 +36,26 @@ struct SinglesAndPasswordsTests {
         #expect(try await made.site.read { try $0.getPassword("GitHub Settings", "GitHub Settings", "personal_access_token") } == "ghp_secret_value_123")
     }
 
+    @Test("eight concurrent saves of one Single leave exactly one row per field")
+    func concurrentSingleSaves() async throws {
+        let made = try await TestSite.shared()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    _ = try await made.site.write(user: "Administrator") { w in
+                        try w.setSingle("System Settings", ["welcome_email_template": .string("concurrent-\(i)")])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let root = try await TestSite.rootConnection()
+        let duplicated = try root.query("SELECT field, COUNT(*) AS n FROM tabSingles WHERE doctype = 'System Settings' GROUP BY field HAVING n > 1")
+        #expect(duplicated.isEmpty)
+        #expect(try root.query("SELECT value FROM tabSingles WHERE doctype = 'System Settings' AND field = 'time_zone'").first?["value"].string == "Asia/Kolkata",
+                "other fields survive every save")
+    }
+
     @Test("a Password written by the store decrypts with Python's cryptography.fernet, and Python's tokens decrypt here")
     func fernetInterop() async throws {
         let made = try await TestSite.shared()
