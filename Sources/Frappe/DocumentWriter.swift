@@ -23,7 +23,7 @@ public final class DocumentWriter {
     public let conn: Connection
     public let user: String
     let metas: MetaRegistry
-    let clock: SiteClock
+    public let clock: SiteClock
     let fernet: Fernet?
     /// What this transaction changed; the site hands it to the cache after commit.
     public private(set) var changes = ChangeSet()

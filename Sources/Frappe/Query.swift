@@ -4,6 +4,8 @@ import MariaDB
 public enum Filter: Sendable {
     case equals(MariaDBValue)
     case isIn([MariaDBValue])
+    /// Not NULL and not empty.
+    case isSet
 }
 
 extension DocumentWriter {
@@ -50,6 +52,8 @@ extension DocumentWriter {
             case .equals(let v):
                 parts.append("`\(column)` = ?")
                 binds.append(v)
+            case .isSet:
+                parts.append("(`\(column)` IS NOT NULL AND `\(column)` <> '')")
             case .isIn(let values):
                 if values.isEmpty { parts.append("1 = 0"); continue }
                 parts.append("`\(column)` IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")

@@ -102,19 +102,36 @@ public struct RPCArguments: Sendable {
     }
 }
 
+/// What a method answers: `{"message": …}` with a status (200 unless the method says otherwise,
+/// e.g. 202 for an accepted webhook delivery).
+public struct RPCResult: Sendable {
+    public var status: Int
+    public var message: JSONValue?
+
+    public init(status: Int = 200, message: JSONValue?) {
+        self.status = status
+        self.message = message
+    }
+}
+
 /// One whitelisted method, as `@frappe.whitelist(allow_guest=…, methods=[…])` declares it.
 public struct RPCMethod: Sendable {
     public let name: String
     public let verbs: Set<String>
     public let allowGuest: Bool
-    public let handler: @Sendable (RPCCall) async throws -> JSONValue?
+    public let respond: @Sendable (RPCCall) async throws -> RPCResult
 
     public init(_ name: String, verbs: Set<String> = ["GET", "POST", "PUT", "DELETE"], allowGuest: Bool = false,
                 handler: @escaping @Sendable (RPCCall) async throws -> JSONValue?) {
+        self.init(name, verbs: verbs, allowGuest: allowGuest, respond: { RPCResult(message: try await handler($0)) })
+    }
+
+    public init(_ name: String, verbs: Set<String> = ["GET", "POST", "PUT", "DELETE"], allowGuest: Bool = false,
+                respond: @escaping @Sendable (RPCCall) async throws -> RPCResult) {
         self.name = name
         self.verbs = verbs
         self.allowGuest = allowGuest
-        self.handler = handler
+        self.respond = respond
     }
 }
 

@@ -5,8 +5,8 @@ import MariaDB
 /// The whitelisted methods the sidecar answers, by `<module>.<function>` (ARCHITECTURE §5).
 /// Methods that need GitHub join this table as the sync lands.
 public enum Catalogue {
-    public static func methods() -> [RPCMethod] {
-        [
+    public static func methods(_ context: IntegrationContext = IntegrationContext()) -> [RPCMethod] {
+        SyncMethods.methods(context) + [
             RPCMethod("setup.install", verbs: ["POST"]) { call in
                 try Access.requireAdmin(call, to: "install the GitHub integration")
                 return try await Install.run(site: call.site, user: call.caller.user).json

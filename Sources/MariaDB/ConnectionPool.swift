@@ -10,7 +10,7 @@ import Synchronization
 public final class ConnectionPool: Sendable {
     public let configuration: MariaDBConfiguration
     public let size: Int
-    private let threads: NIOThreadPool
+    fileprivate let threads: NIOThreadPool
     private let idle = Mutex<[Connection]>([])
 
     public init(configuration: MariaDBConfiguration, size: Int = 4) {
@@ -32,6 +32,32 @@ public final class ConnectionPool: Sendable {
     /// Runs `body` in one transaction on a pool thread: all of its writes commit, or none do.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withConnection { try $0.transaction(body) }
+    }
+
+    /// A connection of its own for work that spans awaits, such as holding a MariaDB named lock
+    /// (`GET_LOCK`) while a sync talks to GitHub. Each `run` still executes on a pool thread;
+    /// the connection goes back to the pool when `body` ends.
+    public func withLease<T: Sendable>(_ body: (Lease) async throws -> T) async throws -> T {
+        let connection = try await threads.runIfActive { try self.checkOut() }
+        let lease = Lease(connection: connection, pool: self)
+        do {
+            let value = try await body(lease)
+            checkIn(connection)
+            return value
+        } catch {
+            checkIn(connection)
+            throw error
+        }
+    }
+
+    /// A leased connection; see ``withLease(_:)``.
+    public struct Lease: Sendable {
+        let connection: Connection
+        let pool: ConnectionPool
+
+        public func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+            try await pool.threads.runIfActive { [connection] in try body(connection) }
+        }
     }
 
     /// Finishes queued jobs, then closes every connection.

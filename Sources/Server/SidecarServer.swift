@@ -99,9 +99,9 @@ public struct SidecarServer: Sendable {
                 throw FrappeError(.permissionError, "<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>\(path)</strong> is not whitelisted.</details>", title: "Method Not Allowed")
             }
             let args = try RPCArguments(query: request.uri.query, body: body, contentType: headers["content-type"])
-            let result = try await rpc.handler(RPCCall(site: site, caller: caller, args: args, headers: headers, rawBody: body))
-            status = 200
-            return Self.json(200, FrappeResponseBody.success(json: result))
+            let result = try await rpc.respond(RPCCall(site: site, caller: caller, args: args, headers: headers, rawBody: body))
+            status = result.status
+            return Self.json(result.status, FrappeResponseBody.success(json: result.message))
         } catch let error as FrappeError {
             status = error.httpStatus
             if status >= 500 { logger.error("\(path): \(error)") }

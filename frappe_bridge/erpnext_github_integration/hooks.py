@@ -12,24 +12,30 @@ required_apps = ["erpnext"]
 
 # Includes in <head>
 # ------------------
-# app_include_js = [...]  # desk scripts (Project/Task/Repository buttons) go to public/js
+# Desk buttons (Repository, Project, Task forms); github_common.js holds the shared helpers.
+app_include_js = [
+	"/assets/erpnext_github_integration/js/github_common.js",
+	"/assets/erpnext_github_integration/js/repository.js",
+	"/assets/erpnext_github_integration/js/project_client.js",
+	"/assets/erpnext_github_integration/js/task_client.js",
+]
 
 # Installation
 # ------------
-# after_install = "erpnext_github_integration.<proxy module>.after_install"
-# Added together with the proxies (a later issue): forwards to the sidecar's `setup.install`.
+# Forwards to the sidecar's `setup.install` (custom fields, role, permissions), then clears caches.
+after_install = "erpnext_github_integration.setup.after_install"
 
 # Document Events
 # ---------------
-# doc_events = {
-# 	"Repository": {"validate": "..."},
-# 	"*": {"validate": "..."},  # refuse desk edits while github_sync_source is set
-# }
-# Added together with the proxies (a later issue).
+doc_events = {
+	"Repository": {"validate": "erpnext_github_integration.api.validate_repository"},
+	# Refuse desk edits of documents synced from GitHub while github_sync_source is set.
+	"*": {"validate": "erpnext_github_integration.templates.validate_synced_document"},
+}
 
 # Scheduled Tasks
 # ---------------
-# scheduler_events = {
-# 	"hourly": ["erpnext_github_integration.github_api.sync_all_repositories"],
-# }
-# Added together with the proxies (a later issue): each entry is a signed call to the sidecar.
+# Each entry is a signed call to the sidecar (sent as Administrator when the job has no user).
+scheduler_events = {
+	"hourly": ["erpnext_github_integration.github_api.sync_all_repositories"],
+}

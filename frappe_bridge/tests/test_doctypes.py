@@ -31,7 +31,7 @@ SEED_DOCTYPES = {
 	"Repository Pull Request",
 	"Repository PR Reviewer",
 }
-NEW_DOCTYPES = {"GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template"}
+NEW_DOCTYPES = {"GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template", "GitHub ETag"}
 
 # Options of DocField.fieldtype in Frappe v15 (tabDocField row parent='DocField', fieldname='fieldtype').
 V15_FIELDTYPES = {

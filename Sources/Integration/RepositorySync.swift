@@ -1,0 +1,244 @@
+import Crypto
+import Foundation
+import Frappe
+import GitHub
+import MariaDB
+
+/// What one sync did, returned by `sync_repo` and kept in a GitHub Sync Run row.
+public struct SyncSummary: Sendable, Equatable {
+    public var repository = ""
+    public var calls = 0
+    public var notModified = 0
+    public var graphQL = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deleted = 0
+
+    public var json: JSONValue {
+        var out: [String: JSONValue] = ["repository": .string(repository)]
+        let counts: [(String, Int)] = [("github_calls", calls), ("not_modified", notModified), ("graphql_calls", graphQL),
+                                       ("rows_inserted", inserted), ("rows_updated", updated), ("rows_unchanged", unchanged),
+                                       ("rows_deleted", deleted)]
+        for (key, value) in counts { out[key] = .number(Double(value)) }
+        return .object(out)
+    }
+
+    mutating func add(_ s: UpsertSummary) {
+        inserted += s.inserted
+        updated += s.updated
+        unchanged += s.unchanged
+    }
+}
+
+/// Mirrors one repository: the repository, its branches (head commit dates by GraphQL, only when
+/// the branch list changed), collaborators, issues and pull requests.
+///
+/// Every list is conditional, with validators stored only after the rows they describe have
+/// committed. Issues and pull requests are walked newest-first on a fixed URL and the walk stops
+/// at the cursor of the last complete walk, so a re-sync with nothing changed is one 304 per list
+/// (a moving `since=` would change the URL and defeat the ETag). A walk that was cut short
+/// (process killed) is marked pending, and the next run walks past 304 pages until it reaches
+/// the old cursor again: nothing is skipped.
+public struct RepositorySync: Sendable {
+    public enum Trigger: String, Sendable { case manual = "Manual", scheduler = "Scheduler", webhook = "Webhook", syncAll = "Sync All" }
+
+    let site: Site
+    let client: GitHubClient
+    let repository: String
+    let trigger: Trigger
+    let user: String
+
+    public init(site: Site, client: GitHubClient, repository: String, trigger: Trigger, user: String) {
+        self.site = site
+        self.client = client
+        self.repository = repository
+        self.trigger = trigger
+        self.user = user
+    }
+
+    /// Runs the sync while holding a MariaDB named lock for this site and repository, so one
+    /// sync per repository runs at a time across sidecar processes. A second caller is told so.
+    public func run() async throws -> SyncSummary {
+        let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(repository)".utf8)).prefix(20)
+            .map { String(format: "%02x", $0) }.joined()
+        return try await site.pool.withLease { lease in
+            let got = try await lease.run { try $0.query("SELECT GET_LOCK(?, 0) AS l", [.string(lockName)]).first?["l"].int }
+            guard got == 1 else { throw FrappeError.validation("A sync of \(repository) is already running; try again when it has finished") }
+            do {
+                let summary = try await recorded()
+                _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(lockName)]) }
+                return summary
+            } catch {
+                _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(lockName)]) }
+                throw error
+            }
+        }
+    }
+
+    /// The sync inside a GitHub Sync Run row: Running, then Succeeded or Failed with the counts.
+    func recorded() async throws -> SyncSummary {
+        let (trigger, repository, user) = (self.trigger, self.repository, self.user)
+        let run = try await site.write(user: user) { w -> String in
+            guard try w.get("Repository", repository) != nil else { throw FrappeError.notFound("Repository \(repository) not found") }
+            return try w.insert(Document("GitHub Sync Run", ["trigger": .string(trigger.rawValue), "repository": .string(repository),
+                                                             "user": .string(user), "status": "Running", "started_at": .datetime(w.now())])).name ?? ""
+        }
+        let counter = RequestCounter()
+        var summary = SyncSummary()
+        summary.repository = repository
+        do {
+            try await sync(client.counting(into: counter), into: &summary)
+        } catch {
+            let failure = FrappeError(github: error)
+            let snapshot = counter.snapshot
+            _ = try? await site.write(user: user) { w in
+                try w.update(Document("GitHub Sync Run", name: run, ["status": "Failed", "finished_at": .datetime(w.now()),
+                                                                     "github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
+                                                                     "graphql_calls": .int(snapshot.graphQL), "error": .string(failure.message)]))
+            }
+            throw failure
+        }
+        let snapshot = counter.snapshot
+        summary.calls = snapshot.requests
+        summary.notModified = snapshot.notModified
+        summary.graphQL = snapshot.graphQL
+        let final = summary
+        try await site.write(user: user) { w in
+            try w.update(Document("GitHub Sync Run", name: run, [
+                "status": "Succeeded", "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
+                "not_modified": .int(final.notModified), "graphql_calls": .int(final.graphQL), "rows_inserted": .int(final.inserted),
+                "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted)]))
+        }
+        return summary
+    }
+
+    func sync(_ gh: GitHubClient, into summary: inout SyncSummary) async throws {
+        let parts = repository.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw FrappeError.validation("Repository name must be owner/repo, not \(repository)") }
+        let (owner, name) = (parts[0], parts[1])
+        let repository = self.repository, user = self.user
+        let (stored, users) = try await site.read { r -> (Document, [String: String]) in
+            guard let doc = try r.get("Repository", repository) else { throw FrappeError.notFound("Repository \(repository) not found") }
+            return (doc, try Self.userMap(r))
+        }
+        let mirror = Mirror(clock: site.clock, users: users)
+
+        // Repository, branches, collaborators: conditional; rows written together, then validators kept.
+        var update = Document("Repository", name: repository, [:])
+        var validators: [(CacheValidators?, ETagKey?)] = []
+        if case .modified(let repo, let v) = try await gh.repositoryIfChanged(owner: owner, repo: name) {
+            update.values = mirror.repository(repo).values
+            update.values["full_name"] = .string(repository)
+            validators.append((v, gh.etagKey(for: "/repos/\(owner)/\(name)")))
+        }
+        if let (items, pageValidators) = try await changedList(gh.branches(owner: owner, repo: name, conditional: .callerStores),
+                                                               refetch: { gh.branches(owner: owner, repo: name) }) {
+            let heads = try await gh.branchHeads(owner: owner, repo: name)
+            let dates = Dictionary(heads.map { ($0.name, $0.committedDate) }, uniquingKeysWith: { a, _ in a })
+            update.children["branches_table"] = items.map {
+                mirror.branch(name: $0.name, sha: $0.commit.sha, committedAt: dates[$0.name] ?? nil, protected: $0.protected == true, repository: repository)
+            }
+            summary.deleted += max(0, (stored.children["branches_table"]?.count ?? 0) - items.count)
+            validators += pageValidators
+        }
+        if let (items, pageValidators) = try await changedList(gh.collaborators(owner: owner, repo: name, conditional: .callerStores),
+                                                               refetch: { gh.collaborators(owner: owner, repo: name) }) {
+            update.children["members_table"] = items.map { mirror.member($0, repository: repository) }
+            summary.deleted += max(0, (stored.children["members_table"]?.count ?? 0) - items.count)
+            validators += pageValidators
+        }
+        if !update.values.isEmpty || !update.children.isEmpty {
+            let doc = update
+            summary.add(try await site.write(user: user) { w in
+                try w.upsert([doc], childKeys: ["members_table": "github_username"])
+            })
+            for (v, key) in validators { try await gh.remember(v, for: key) }
+        }
+
+        // Issues (the issues list includes pull requests: those are left to the pulls walk).
+        try await walk(gh.issues(owner: owner, repo: name, state: .all, sort: .updated, direction: .desc, conditional: .callerStores),
+                       cursorField: "issues_cursor", stored: stored, summary: &summary,
+                       updatedAt: { $0.updatedAt }, documents: { items in
+                           items.filter { !$0.isPullRequest }.map { mirror.issue($0, repository: repository) }
+                       }, childKeys: ["assignees_table": "github_username"], gh: gh)
+        try await walk(gh.pullRequests(owner: owner, repo: name, state: .all, sort: .updated, direction: .desc, conditional: .callerStores),
+                       cursorField: "pulls_cursor", stored: stored, summary: &summary,
+                       updatedAt: { $0.updatedAt }, documents: { items in items.map { mirror.pullRequest($0, repository: repository) } },
+                       childKeys: ["reviewers_table": "github_username"], gh: gh)
+
+        try await site.write(user: user) { w in
+            try w.update(Document("Repository", name: repository, ["is_synced": .int(1), "last_synced": .datetime(w.now())]))
+            try w.setSingle("GitHub Settings", ["last_sync": .datetime(w.now())])
+        }
+    }
+
+    /// All items of a conditional list when any page changed; nil when every page was a 304.
+    func changedList<T: Sendable>(_ pages: GitHubPages<T>, refetch: () -> GitHubPages<T>) async throws -> ([T], [(CacheValidators?, ETagKey?)])? {
+        var items: [T] = []
+        var validators: [(CacheValidators?, ETagKey?)] = []
+        var sawModified = false, sawNotModified = false
+        for try await page in pages {
+            if page.notModified { sawNotModified = true } else { sawModified = true; items += page.items }
+            validators.append((page.validators, page.etagKey))
+        }
+        guard sawModified else { return nil }
+        if sawNotModified { items = try await refetch().collect() }
+        return (items, validators.filter { $0.0 != nil })
+    }
+
+    /// Walks a newest-first list page by page: each page's documents commit in one transaction,
+    /// then its validators are kept. Stops at the stored cursor, or at a 304 once a complete walk
+    /// has happened. The cursor moves only when the walk completes.
+    func walk<T: Sendable>(_ pages: GitHubPages<T>, cursorField: String, stored: Document, summary: inout SyncSummary,
+                           updatedAt: (T) -> GitHubDate?, documents: ([T]) -> [Document], childKeys: [String: String],
+                           gh: GitHubClient) async throws {
+        let raw = stored[cursorField].string ?? ""
+        let pending = raw.hasPrefix("pending:")
+        let cursorText = pending ? String(raw.dropFirst(8)) : raw
+        let cursor = cursorText.isEmpty ? nil : GitHubDate(iso8601: cursorText)
+        let repository = self.repository, user = self.user
+        var newest: GitHubDate?
+        var first = true
+        for try await page in pages {
+            if page.notModified {
+                // Unchanged since it was applied. With a complete walk behind us, older pages are too.
+                if cursor != nil && !pending { break }
+                continue
+            }
+            if newest == nil { newest = page.items.first.flatMap(updatedAt) }
+            let fresh = page.items.filter { item in cursor.map { c in (updatedAt(item) ?? c) >= c } ?? true }
+            let docs = documents(fresh)
+            let marker: String? = first && !pending ? "pending:" + (cursor?.iso8601 ?? "") : nil
+            first = false
+            let result = try await site.write(user: user) { w -> UpsertSummary in
+                if let marker { try w.update(Document("Repository", name: repository, [cursorField: .string(marker)])) }
+                return try w.upsert(docs, childKeys: childKeys)
+            }
+            summary.add(result)
+            try await gh.remember(page)
+            if fresh.count < page.items.count { break }   // reached what the last walk applied
+        }
+        if let newest {
+            let value = newest.iso8601
+            try await site.write(user: user) { w in
+                try w.update(Document("Repository", name: repository, [cursorField: .string(value)]))
+            }
+        } else if pending {
+            // A pending walk that found nothing new has now been completed.
+            try await site.write(user: user) { w in
+                try w.update(Document("Repository", name: repository, [cursorField: .string(cursorText)]))
+            }
+        }
+    }
+
+    /// GitHub login → ERP user, through `User.github_username` (installed by setup.install).
+    static func userMap(_ r: DocumentWriter) throws -> [String: String] {
+        guard try r.meta("User").field("github_username") != nil else { return [:] }
+        var map: [String: String] = [:]
+        for row in try r.list("User", where: ["github_username": .isSet, "enabled": .equals(.int(1))], fields: ["name", "github_username"]) {
+            if let login = row["github_username"].string, let user = row["name"].string { map[login] = user }
+        }
+        return map
+    }
+}
