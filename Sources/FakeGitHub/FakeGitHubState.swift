@@ -99,6 +99,9 @@ public actor FakeGitHubState {
 
     public func repository(_ fullName: String) -> FakeRepository? { repositories[fullName.lowercased()] }
 
+    /// Full names of the repositories, in seed order.
+    public func repositoryNames() -> [String] { repositoryOrder.compactMap { repositories[$0]?.fullName } }
+
     /// Changes an issue or PR as if someone did it on GitHub (bumps `updated_at`, emits no webhook).
     public func updateIssue(_ fullName: String, number: Int, _ change: @Sendable (inout FakeIssue) -> Void) {
         guard var repo = repositories[fullName.lowercased()], let index = repo.issues.firstIndex(where: { $0.number == number }) else { return }

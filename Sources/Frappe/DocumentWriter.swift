@@ -52,6 +52,8 @@ public final class DocumentWriter {
 
     public func noteRolesChanged(for user: String) { changes.rolesChanged.insert(user) }
 
+    func noteDeleted(_ key: DocumentKey) { changes.deleted.append(key) }
+
     func noteChanged(_ key: DocumentKey, modified: MariaDBValue, single: Bool = false) {
         changes.documents.append(key)
         changes.modified[key] = modified.text
@@ -269,7 +271,9 @@ public final class DocumentWriter {
         }
 
         // 3. Multi-row writes: parents, removed children, new/changed children, versions.
-        try writeRows(parentRows, meta: meta)
+        // An insert must never overwrite: a name taken by a concurrent transaction since the
+        // check above fails with a DuplicateEntryError instead of silently replacing that row.
+        try writeRows(parentRows, meta: meta, insertOnly: mode == .insert)
         for (_, deletion) in childDeletes.sorted(by: { $0.key < $1.key }) {
             for chunk in deletion.names.chunked(into: 1000) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
@@ -454,7 +458,7 @@ public final class DocumentWriter {
     }
 
     /// Multi-row `INSERT … ON DUPLICATE KEY UPDATE` of full rows (every meta column).
-    private func writeRows(_ docs: [Document], meta: DocTypeMeta) throws {
+    private func writeRows(_ docs: [Document], meta: DocTypeMeta, insertOnly: Bool = false) throws {
         guard !docs.isEmpty else { return }
         let columns = meta.columnNames
         let quoted = columns.map { "`\($0)`" }.joined(separator: ", ")
@@ -476,7 +480,7 @@ public final class DocumentWriter {
                     binds.append(value.isNull && zeroWhenEmpty[i] ? .int(0) : value)
                 }
             }
-            let sql = "INSERT INTO `\(meta.tableName)` (\(quoted)) VALUES \(Array(repeating: tuple, count: chunk.count).joined(separator: ",")) ON DUPLICATE KEY UPDATE \(updates)"
+            let sql = "INSERT INTO `\(meta.tableName)` (\(quoted)) VALUES \(Array(repeating: tuple, count: chunk.count).joined(separator: ",")) \(insertOnly ? "" : " ON DUPLICATE KEY UPDATE \(updates)")"
             do {
                 try conn.execute(sql, binds)
             } catch let error as MariaDBError {

@@ -6,13 +6,24 @@ public enum Filter: Sendable {
     case isIn([MariaDBValue])
     /// Not NULL and not empty.
     case isSet
+    /// At most the value (`<=`): due times, cut-off dates.
+    case atMost(MariaDBValue)
+}
+
+/// Row locks a ``DocumentWriter/list(_:where:fields:orderBy:limit:lock:)`` takes until commit.
+public enum RowLock: Sendable {
+    /// `FOR UPDATE`: wait for rows other transactions hold.
+    case forUpdate
+    /// `FOR UPDATE SKIP LOCKED`: take only rows nobody holds, so several workers (in one process
+    /// or many) can claim queued rows without waiting on, or double-taking, each other's.
+    case forUpdateSkipLocked
 }
 
 extension DocumentWriter {
     /// `frappe.get_all(doctype, filters, fields)`: equality / IN filters on columns the DocType
     /// has. Column names are checked against meta; values are bound.
     public func list(_ doctype: String, where filters: [String: Filter] = [:], fields: [String] = ["name"],
-                     orderBy: String? = nil, limit: Int? = nil) throws -> [Row] {
+                     orderBy: String? = nil, limit: Int? = nil, lock: RowLock? = nil) throws -> [Row] {
         let meta = try self.meta(doctype)
         let (clause, binds) = try whereClause(filters, meta: meta)
         for f in fields { try requireColumn(f, meta) }
@@ -20,7 +31,13 @@ extension DocumentWriter {
         let select = fields.map { "`\($0)`" }.joined(separator: ", ")
         let order = orderBy.map { " ORDER BY `\($0)`" } ?? ""
         let cap = limit.map { " LIMIT \(max(0, $0))" } ?? ""
-        return try conn.query("SELECT \(select) FROM `\(meta.tableName)`\(clause)\(order)\(cap)", binds)
+        let locking: String
+        switch lock {
+        case .none: locking = ""
+        case .forUpdate?: locking = " FOR UPDATE"
+        case .forUpdateSkipLocked?: locking = " FOR UPDATE SKIP LOCKED"
+        }
+        return try conn.query("SELECT \(select) FROM `\(meta.tableName)`\(clause)\(order)\(cap)\(locking)", binds)
     }
 
     /// `frappe.db.count(doctype, filters)`.
@@ -51,6 +68,9 @@ extension DocumentWriter {
             switch filter {
             case .equals(let v):
                 parts.append("`\(column)` = ?")
+                binds.append(v)
+            case .atMost(let v):
+                parts.append("`\(column)` <= ?")
                 binds.append(v)
             case .isSet:
                 parts.append("(`\(column)` IS NOT NULL AND `\(column)` <> '')")

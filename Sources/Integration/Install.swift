@@ -46,8 +46,7 @@ public enum Install {
         var summary = try await site.write(user: user) { w -> Summary in
             var summary = Summary()
             if try w.get("Role", role) == nil {
-                try w.insert(Document("Role", name: role, ["role_name": .string(role), "desk_access": .int(1), "is_custom": .int(1)]))
-                summary.createdRole = true
+                summary.createdRole = try insertIfAbsent(Document("Role", name: role, ["role_name": .string(role), "desk_access": .int(1), "is_custom": .int(1)]), w)
             }
             for f in customFields {
                 let name = "\(f.dt)-\(f.fieldname)"
@@ -57,8 +56,7 @@ public enum Install {
                                                       "is_system_generated": .int(1), "search_index": .int(f.index ? 1 : 0),
                                                       "module": "Erpnext Github Integration"]
                 if let o = f.options { values["options"] = .string(o) }
-                try w.insert(Document("Custom Field", name: name, values))
-                summary.createdFields.append(name)
+                if try insertIfAbsent(Document("Custom Field", name: name, values), w) { summary.createdFields.append(name) }
             }
             for doctype in managedDocTypes {
                 summary.permissionRows += try grantFullAccess(to: role, on: doctype, writer: w)
@@ -94,6 +92,16 @@ public enum Install {
         summary.addedColumns = added
         site.metas.invalidate()
         return summary
+    }
+
+    /// Inserts unless another install got there first (two installs at once must both succeed).
+    static func insertIfAbsent(_ doc: Document, _ w: DocumentWriter) throws -> Bool {
+        do {
+            try w.insert(doc)
+            return true
+        } catch let error as FrappeError where error.type == .duplicateEntryError {
+            return false
+        }
     }
 
     /// Adds a full-access Custom DocPerm row for `role`. When the DocType has no Custom DocPerm

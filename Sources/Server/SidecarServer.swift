@@ -65,14 +65,18 @@ public struct SidecarServer: Sendable {
                            logger: logger)
     }
 
+    static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
+                                             .milliseconds(1000), .seconds(5), .seconds(30), .seconds(120)]
+
     /// One RPC: site → body → caller → method → Frappe-shaped answer.
     func handle(_ request: Request, method path: String) async -> Response {
         let started = DispatchTime.now()
         var label = "unknown"
         var status = 500
         defer {
-            Counter(label: "sidecar_rpc_requests_total", dimensions: [("method", label), ("status", String(status))]).increment()
-            Metrics.Timer(label: "sidecar_rpc_duration_seconds", dimensions: [("method", label)]).recordInterval(since: started)
+            registry.makeCounter(name: "sidecar_rpc_requests_total", labels: [("method", label), ("status", String(status))]).increment()
+            registry.makeDurationHistogram(name: "sidecar_rpc_duration_seconds", labels: [("method", label)], buckets: Self.latencyBuckets)
+                .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
         }
         do {
             var headers: [String: String] = [:]

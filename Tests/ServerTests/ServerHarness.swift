@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import Frappe
 import Hummingbird
 import Integration
@@ -23,10 +24,17 @@ actor ServerHarness {
         let users: [String: (key: String, secret: String)]
     }
 
-    private var running: Running?
+    private var starting: Task<Running, Error>?
 
+    /// Starts once; concurrent suites wait for the same start (an actor method would be re-entered).
     func start() async throws -> Running {
-        if let running { return running }
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.make() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func make() async throws -> Running {
         let made = try await TestSite.shared()
         let site = made.site
         _ = try await Install.run(site: site, user: "Administrator")
@@ -51,10 +59,8 @@ actor ServerHarness {
         let app = server.application { port in await ports.set(port) }
         Task { try await app.run() }
         let port = try await ports.wait()
-        let running = Running(baseURL: "http://127.0.0.1:\(port)", site: site, siteName: made.result.config.site,
-                              secret: made.result.config.sidecarSecret ?? "", users: users)
-        self.running = running
-        return running
+        return Running(baseURL: "http://127.0.0.1:\(port)", site: site, siteName: made.result.config.site,
+                       secret: made.result.config.sidecarSecret ?? "", users: users)
     }
 }
 

@@ -29,6 +29,14 @@ public enum TestSite {
 
     public static func shared() async throws -> Made { try await made.value }
 
+    private static let dedicatedSites = DedicatedSites()
+
+    /// A site of its own (same bench), for tests that need settings no other test touches.
+    public static func dedicated(_ name: String) async throws -> Made {
+        let shared = try await made.value
+        return try await dedicatedSites.site(name, bench: shared.bench)
+    }
+
     /// A root connection to the shared site's database (for checks with plain SQL).
     public static func rootConnection() async throws -> Connection {
         let made = try await shared()
@@ -37,4 +45,22 @@ public enum TestSite {
 
     /// A short unique token for names in one test.
     public static func unique(_ prefix: String = "t") -> String { "\(prefix)\(UUID().uuidString.prefix(8).lowercased())" }
+}
+
+actor DedicatedSites {
+    private var sites: [String: TestSite.Made] = [:]
+
+    func site(_ name: String, bench: URL) async throws -> TestSite.Made {
+        if let site = sites[name] { return site }
+        guard let socket = ProcessInfo.processInfo.environment["SIDECAR_TEST_MARIADB_SOCKET"] else {
+            throw TestSetupError("SIDECAR_TEST_MARIADB_SOCKET is not set: run the tests with `make test`")
+        }
+        let result = try await DevSite.create(DevSite.Request(
+            bench: bench, site: "\(name).localhost", endpoint: .unixSocket(path: socket), rootUser: "root", rootPassword: "",
+            frappeFixtures: Paths.sharedFixture("frappe"),
+            appFolder: Paths.packageRoot.appendingPathComponent("frappe_bridge/erpnext_github_integration"), timeZone: "Europe/Berlin"))
+        let made = TestSite.Made(site: try await Site(config: result.config, poolSize: 6), result: result, bench: bench)
+        sites[name] = made
+        return made
+    }
 }

@@ -1,0 +1,193 @@
+import FakeGitHub
+import Foundation
+import Frappe
+import GitHub
+import Integration
+import MariaDB
+import TestSupport
+import Testing
+
+/// A site of its own mirroring FakeGitHub's `acme` organisation over real HTTP.
+actor SyncHarness {
+    static let shared = SyncHarness()
+    static let token = "sync-test-token"
+
+    struct Running: Sendable {
+        let site: Site
+        let fake: FakeGitHubServer
+        let connections: GitHubConnections
+    }
+
+    private var starting: Task<Running, Error>?
+
+    func start() async throws -> Running {
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.make() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func make() async throws -> Running {
+        let made = try await TestSite.dedicated("sync")
+        let seed = FakeSeedGenerator(organization: "acme", repositories: 5, issues: 250, pullRequests: 60, branches: 12,
+                                     collaborators: 5, tokens: [Self.token]).generate()
+        let fake = try await FakeGitHubServer.start(seed: seed)
+        _ = try await Install.run(site: made.site, user: "Administrator")
+        let base = fake.baseURL
+        try await made.site.write(user: "Administrator") { w in
+            try w.setSingle("GitHub Settings", ["enabled": .int(1), "personal_access_token": .string(Self.token), "api_base_url": .string(base)])
+            for repo in seed.repositories {
+                try w.insert(Document("Repository", ["full_name": .string(repo.fullName), "repo_owner": .string(repo.owner), "repo_name": .string(repo.name)]))
+            }
+        }
+        return Running(site: made.site, fake: fake, connections: GitHubConnections())
+    }
+}
+
+@Suite("Repository sync against FakeGitHub", .serialized)
+struct SyncTests {
+    func sync(_ h: SyncHarness.Running, _ repo: String) async throws -> SyncSummary {
+        let client = try await h.connections.client(for: h.site)
+        return try await RepositorySync(site: h.site, client: client, repository: repo, trigger: .manual, user: "Administrator").run()
+    }
+
+    /// Each test mirrors a repository of its own, so the tests do not depend on their order.
+    func repo(_ h: SyncHarness.Running, _ index: Int) async throws -> String {
+        let names = await h.fake.state.repositoryNames()
+        return try #require(names.count > index ? names[index] : nil)
+    }
+
+    @Test("a first sync lands exactly the fake's issues, pull requests, branches and members, in the site's time zone")
+    func firstSyncIsExact() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 0)
+        let summary = try await sync(h, repo)
+        let fake = try #require(await h.fake.state.repository(repo))
+        let fakeIssues = fake.issues.filter { $0.pull == nil }, fakePulls = fake.issues.filter { $0.pull != nil }
+        let clock = h.site.clock
+        try await h.site.read { r in
+            let issues = try r.list("Repository Issue", where: ["repository": .equals(.string(repo))],
+                                    fields: ["name", "issue_number", "title", "state", "updated_at"])
+            #expect(issues.count == fakeIssues.count, "pull requests are not filed as issues")
+            let byNumber = Dictionary(uniqueKeysWithValues: issues.map { ($0["issue_number"].int ?? 0, $0) })
+            for issue in fakeIssues {
+                let row = try #require(byNumber[issue.number])
+                #expect(row["name"].string == "\(repo)-#\(issue.number)")
+                #expect(row["title"].string == String(issue.title.prefix(140)))
+                #expect(row["state"].string == issue.state)
+                #expect(row["updated_at"].text == clock.local(issue.updatedAt).description)
+            }
+            let pulls = try r.list("Repository Pull Request", where: ["repository": .equals(.string(repo))], fields: ["pr_number", "state"])
+            #expect(pulls.count == fakePulls.count)
+            let pullStates = Dictionary(uniqueKeysWithValues: pulls.map { ($0["pr_number"].int ?? 0, $0["state"].string ?? "") })
+            for pr in fakePulls {
+                let expected = pr.pull?.merged == true ? "merged" : pr.state
+                #expect(pullStates[pr.number] == expected, "PR #\(pr.number)")
+            }
+            let doc = try #require(try r.get("Repository", repo))
+            #expect(Set(doc.children["branches_table"]?.compactMap { $0["branch_name"].string } ?? []) == Set(fake.branches.map(\.name)))
+            #expect(Set(doc.children["branches_table"]?.compactMap { $0["commit_sha"].string } ?? []) == Set(fake.branches.map(\.sha)))
+            #expect(Set(doc.children["members_table"]?.compactMap { $0["github_username"].string } ?? []) == Set(fake.collaborators.map(\.login)))
+            #expect(doc["issues_cursor"].string?.hasPrefix("pending") == false)
+            #expect(doc["is_synced"].int == 1)
+        }
+        #expect(summary.inserted == fakeIssues.count + fakePulls.count)
+        let minimum = 1 + 1 + 1 + Int((Double(fake.issues.count) / 100).rounded(.up)) + Int((Double(fakePulls.count) / 100).rounded(.up))
+        #expect(summary.calls - summary.graphQL <= minimum + 2, "REST calls near the page-count minimum (\(minimum))")
+        #expect(summary.graphQL == 1, "one GraphQL query for the branch heads")
+    }
+
+    @Test("a re-sync with nothing changed makes only conditional requests, all 304, no GraphQL, and writes nothing")
+    func resyncIsFree() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 1)
+        _ = try await sync(h, repo)
+        let before = try await modifiedStamps(h, repo)
+        await h.fake.state.clearRequestLog()
+        let summary = try await sync(h, repo)
+        #expect(summary.calls > 0 && summary.calls == summary.notModified, "every call answered 304: \(summary)")
+        #expect(summary.graphQL == 0)
+        #expect(summary.inserted == 0 && summary.updated == 0)
+        let log = await h.fake.state.requestLog()
+        #expect(log.allSatisfy { $0.conditional && $0.status == 304 }, "\(log.map { "\($0.method) \($0.path) \($0.status ?? 0)" })")
+        #expect(try await modifiedStamps(h, repo) == before)
+    }
+
+    @Test("after 5 issues, 1 pull request and 1 branch change on GitHub, the next sync moves exactly those")
+    func incrementalSync() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 2)
+        _ = try await sync(h, repo)
+        let fake = try #require(await h.fake.state.repository(repo))
+        let issues = fake.issues.filter { $0.pull == nil }.prefix(5).map(\.number)
+        let pull = try #require(fake.issues.first { $0.pull != nil && $0.state == "open" }?.number)
+        for n in issues { await h.fake.state.updateIssue(repo, number: n) { $0.title = "Edited on GitHub \(n)" } }
+        await h.fake.state.updateIssue(repo, number: pull) { $0.state = "closed"; $0.closedAt = Date() }
+        var changed = try #require(await h.fake.state.repository(repo))
+        let removed = try #require(changed.branches.last?.name)
+        changed.branches.removeLast()
+        await h.fake.state.upsertRepository(changed)
+        let before = try await modifiedStamps(h, repo)
+        let summary = try await sync(h, repo)
+        #expect(summary.inserted == 0)
+        #expect(summary.updated == issues.count + 1 + 1, "5 issues, 1 pull request, the repository: \(summary)")
+        let after = try await modifiedStamps(h, repo)
+        let moved = Set(after.filter { before[$0.key] != $0.value }.keys)
+        #expect(moved == Set(issues.map { "\(repo)-#\($0)" } + ["\(repo)-#\(pull)"]))
+        try await h.site.read { r in
+            for n in issues { #expect(try r.get("Repository Issue", "\(repo)-#\(n)")?["title"].string == "Edited on GitHub \(n)") }
+            #expect(try r.get("Repository Pull Request", "\(repo)-#\(pull)")?["state"].string == "closed")
+            let branches = try r.get("Repository", repo)?.children["branches_table"]?.compactMap { $0["branch_name"].string } ?? []
+            #expect(!branches.contains(removed) && branches.count == fake.branches.count - 1)
+        }
+    }
+
+    @Test("a sync cut short part-way resumes on the next run: nothing skipped, nothing doubled")
+    func interruptedSyncResumes() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 3)
+        // The second page of the issues list fails until the first run gives up.
+        await h.fake.state.inject(FakeFault(method: "GET", pathContains: "/repos/\(repo)/issues", skip: 1, times: 20,
+                                            kind: .status(502, message: "Bad Gateway")))
+        await #expect(throws: FrappeError.self) { _ = try await sync(h, repo) }
+        await h.fake.state.clearFaults()
+        let partial = try await h.site.read { r in try r.count("Repository Issue", where: ["repository": .equals(.string(repo))]) }
+        let pending = try await h.site.read { r in try r.get("Repository", repo)?["issues_cursor"].string ?? "" }
+        #expect(pending.hasPrefix("pending:"), "the cut-short walk is marked")
+
+        _ = try await sync(h, repo)
+        let fake = try #require(await h.fake.state.repository(repo))
+        try await h.site.read { r in
+            let count = try r.count("Repository Issue", where: ["repository": .equals(.string(repo))])
+            #expect(count == fake.issues.filter { $0.pull == nil }.count)
+            #expect(count > partial)
+            #expect(try r.get("Repository", repo)?["issues_cursor"].string?.hasPrefix("pending") == false)
+            let runs = try r.list("GitHub Sync Run", where: ["repository": .equals(.string(repo))], fields: ["status", "error"])
+            #expect(runs.contains { $0["status"].string == "Failed" } && runs.contains { $0["status"].string == "Succeeded" })
+        }
+    }
+
+    @Test("two concurrent syncs of one repository: one runs, the other is told it is already running")
+    func oneSyncAtATime() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 4)
+        await h.fake.state.inject(FakeFault(method: "GET", pathContains: "/repos/\(repo)", times: 1, kind: .delay(.milliseconds(1500))))
+        async let first: SyncSummary = sync(h, repo)
+        try await Task.sleep(for: .milliseconds(300))
+        let second = await #expect(throws: FrappeError.self) { _ = try await sync(h, repo) }
+        #expect(second?.message.contains("already running") == true)
+        _ = try await first
+    }
+
+    func modifiedStamps(_ h: SyncHarness.Running, _ repo: String) async throws -> [String: String] {
+        try await h.site.read { r in
+            var out: [String: String] = [:]
+            for doctype in ["Repository Issue", "Repository Pull Request"] {
+                for row in try r.list(doctype, where: ["repository": .equals(.string(repo))], fields: ["name", "modified"]) {
+                    out[row["name"].string ?? ""] = row["modified"].text
+                }
+            }
+            return out
+        }
+    }
+}
