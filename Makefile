@@ -16,7 +16,8 @@ test: deps
 	scripts/services.sh -- scripts/run-tests.sh $(SWIFT_BUILD_FLAGS)
 
 demo: deps
-	swift build $(SWIFT_BUILD_FLAGS)
+	swift build $(SWIFT_BUILD_FLAGS) --product github-sidecar
+	swift build $(SWIFT_BUILD_FLAGS) --product fake-github
 	scripts/demo.sh
 
 demo-stop:
