@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Integration", "Frappe", "TestSupport",
+                "Server", "Integration", "Frappe", "TestSupport", "FakeGitHub",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

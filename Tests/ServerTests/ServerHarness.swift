@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FakeGitHub
 import Foundation
 import NIOHTTP1
 import Frappe
@@ -22,6 +23,7 @@ actor ServerHarness {
         let siteName: String
         let secret: String
         let users: [String: (key: String, secret: String)]
+        let fake: FakeGitHubServer
     }
 
     private var starting: Task<Running, Error>?
@@ -38,6 +40,13 @@ actor ServerHarness {
         let made = try await TestSite.shared()
         let site = made.site
         _ = try await Install.run(site: site, user: "Administrator")
+        // GitHub for methods that get past their permission check: loopback only, any token.
+        let fake = try await FakeGitHubServer.start(seed: FakeSeedGenerator(repositories: 1, issues: 5, pullRequests: 1).generate(),
+                                                    options: FakeGitHubOptions(acceptUnknownTokens: true))
+        let fakeURL = fake.baseURL
+        try await site.write(user: "Administrator") { w in
+            try w.setSingle("GitHub Settings", ["api_base_url": .string(fakeURL), "personal_access_token": "server-tests-token"])
+        }
         var users: [String: (key: String, secret: String)] = [:]
         for (user, roles) in [("plain@example.com", [String]()), ("ghadmin@example.com", ["GitHub Admin"]),
                               ("sysman@example.com", ["System Manager"]), ("disabled@example.com", ["GitHub Admin"])] {
@@ -60,7 +69,7 @@ actor ServerHarness {
         Task { try await app.run() }
         let port = try await ports.wait()
         return Running(baseURL: "http://127.0.0.1:\(port)", site: site, siteName: made.result.config.site,
-                       secret: made.result.config.sidecarSecret ?? "", users: users)
+                       secret: made.result.config.sidecarSecret ?? "", users: users, fake: fake)
     }
 }
 
