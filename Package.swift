@@ -66,7 +66,11 @@ let package = Package(
         ),
         .target(
             name: "Integration",
-            dependencies: ["Frappe", "GitHub", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Frappe", "GitHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .target(
             name: "Server",
@@ -98,6 +102,7 @@ let package = Package(
             dependencies: [
                 "Server", "Integration", "Frappe", "MariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

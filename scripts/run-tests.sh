@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 log=$(mktemp -d)
 swift test --skip-build "$@" 2>&1 | tee "$log/swift.log"
 swift_rc=${PIPESTATUS[0]}
-(cd frappe_bridge && python3 -m pytest -q tests) 2>&1 | tee "$log/pytest.log"
+# The bridge's tests include a module that drives the real sidecar binary built above.
+GITHUB_SIDECAR_BIN="$(swift build --show-bin-path)/github-sidecar" \
+    bash -c 'cd frappe_bridge && python3 -m pytest -q -rs tests' 2>&1 | tee "$log/pytest.log"
 py_rc=${PIPESTATUS[0]}
 
 swift_total=$(grep -oE 'Test run with [0-9]+ tests?' "$log/swift.log" | tail -1 | grep -oE '[0-9]+' || echo 0)

@@ -3,6 +3,7 @@ import Foundation
 import Frappe
 import GitHub
 import MariaDB
+import Metrics
 
 /// What one sync did, returned by `sync_repo` and kept in a GitHub Sync Run row.
 public struct SyncSummary: Sendable, Equatable {
@@ -92,6 +93,7 @@ public struct RepositorySync: Sendable {
         } catch {
             let failure = FrappeError(github: error)
             let snapshot = counter.snapshot
+            await record(snapshot, succeeded: false)
             _ = try? await site.write(user: user) { w in
                 try w.update(Document("GitHub Sync Run", name: run, ["status": "Failed", "finished_at": .datetime(w.now()),
                                                                      "github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
@@ -100,6 +102,7 @@ public struct RepositorySync: Sendable {
             throw failure
         }
         let snapshot = counter.snapshot
+        await record(snapshot, succeeded: true)
         summary.calls = snapshot.requests
         summary.notModified = snapshot.notModified
         summary.graphQL = snapshot.graphQL
@@ -111,6 +114,19 @@ public struct RepositorySync: Sendable {
                 "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted)]))
         }
         return summary
+    }
+
+    /// GitHub calls by outcome, sync runs by status, and the token's remaining budget, for `/metrics`.
+    func record(_ counts: RequestCounter.Counts, succeeded: Bool) async {
+        Counter(label: "sidecar_github_requests_total", dimensions: [("result", "not_modified")]).increment(by: counts.notModified)
+        Counter(label: "sidecar_github_requests_total", dimensions: [("result", "fetched")])
+            .increment(by: max(0, counts.requests - counts.notModified - counts.graphQL))
+        Counter(label: "sidecar_github_requests_total", dimensions: [("result", "graphql")]).increment(by: counts.graphQL)
+        Counter(label: "sidecar_sync_runs_total", dimensions: [("status", succeeded ? "succeeded" : "failed")]).increment()
+        if let limit = await client.rateLimit(resource: "core") {
+            Gauge(label: "sidecar_github_rate_limit_remaining", dimensions: [("site", site.name), ("resource", "core")])
+                .record(limit.remaining)
+        }
     }
 
     func sync(_ gh: GitHubClient, into summary: inout SyncSummary) async throws {

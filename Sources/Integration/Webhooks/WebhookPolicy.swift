@@ -65,11 +65,11 @@ struct DeliveryEnvelope: Sendable {
             }
         }
         json = String(decoding: jsonData, as: UTF8.self)
-        guard let object = (try? JSONSerialization.jsonObject(with: jsonData, options: [.fragmentsAllowed])) as? [String: Any] else { return }
-        action = (object["action"] as? String).map(Mirror.data)
-        if let repo = object["repository"] as? [String: Any] {
-            repository = (repo["full_name"] as? String).map(Mirror.data)
-            if let id = repo["id"] as? NSNumber, CFGetTypeID(id) != CFBooleanGetTypeID() { repositoryID = id.stringValue }
+        guard case .object(let object)? = try? JSONValue.decode(jsonData) else { return }
+        if case .string(let a)? = object["action"] { action = Mirror.data(a) }
+        if case .object(let repo)? = object["repository"] {
+            if case .string(let full)? = repo["full_name"] { repository = Mirror.data(full) }
+            if case .number(let id)? = repo["id"], id.isFinite, id == id.rounded(), abs(id) < 1e15 { repositoryID = String(Int64(id)) }
         }
     }
 }
