@@ -82,6 +82,12 @@ public struct RepositorySync: Sendable {
         let (trigger, repository, user) = (self.trigger, self.repository, self.user)
         let run = try await site.write(user: user) { w -> String in
             guard try w.get("Repository", repository) != nil else { throw FrappeError.notFound("Repository \(repository) not found") }
+            // We hold the repository's lock, so a run still marked Running belongs to a process that died.
+            for stale in try w.list("GitHub Sync Run", where: ["repository": .equals(.string(repository)), "status": .equals("Running")]) {
+                guard let name = stale["name"].string else { continue }
+                try w.update(Document("GitHub Sync Run", name: name, ["status": "Failed", "finished_at": .datetime(w.now()),
+                                                                      "error": "Interrupted: the process ended before the sync finished"]))
+            }
             return try w.insert(Document("GitHub Sync Run", ["trigger": .string(trigger.rawValue), "repository": .string(repository),
                                                              "user": .string(user), "status": "Running", "started_at": .datetime(w.now())])).name ?? ""
         }

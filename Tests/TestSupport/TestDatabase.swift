@@ -41,4 +41,14 @@ public enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent()
     public static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     public static func sharedFixture(_ relative: String) -> URL { shared.appendingPathComponent("fixtures").appendingPathComponent(relative) }
+
+    /// An executable built beside the running test bundle (`swift build --build-tests` builds them all).
+    public static func builtProduct(_ name: String) throws -> URL {
+        let candidates = [Bundle.main.executableURL?.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()]
+            .compactMap { $0?.appendingPathComponent(name) }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw TestSetupError("\(name) is not built next to the tests (\(candidates.map(\.path))): run `make test`")
+        }
+        return found
+    }
 }
