@@ -25,4 +25,7 @@ demo-stop:
 
 bench: deps
 	swift build -c release --product StoreBenchmark
+	swift build -c release --product SyncBenchmark
+	swift build -c release --product fake-github
 	scripts/services.sh -- .build/release/StoreBenchmark
+	scripts/services.sh -- .build/release/SyncBenchmark

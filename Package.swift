@@ -114,6 +114,11 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "SyncBenchmark",
+            dependencies: ["Frappe", "MariaDB", "GitHub", "Integration"],
+            path: "Benchmarks/SyncBenchmark"
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["Frappe", "MariaDB"],
             path: "Benchmarks/StoreBenchmark"

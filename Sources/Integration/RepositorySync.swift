@@ -154,29 +154,31 @@ public struct RepositorySync: Sendable {
             update.values["full_name"] = .string(repository)
             validators.append((v, gh.etagKey(for: "/repos/\(owner)/\(name)")))
         }
-        if let (items, pageValidators) = try await changedList(gh.branches(owner: owner, repo: name, conditional: .callerStores),
-                                                               refetch: { gh.branches(owner: owner, repo: name) }) {
+        let branchList = try await changedList(gh.branches(owner: owner, repo: name, conditional: .callerStores), gh: gh,
+                                               refetch: { gh.branches(owner: owner, repo: name) })
+        validators += branchList.validators
+        if let items = branchList.items {
             let heads = try await gh.branchHeads(owner: owner, repo: name)
             let dates = Dictionary(heads.map { ($0.name, $0.committedDate) }, uniquingKeysWith: { a, _ in a })
             update.children["branches_table"] = items.map {
                 mirror.branch(name: $0.name, sha: $0.commit.sha, committedAt: dates[$0.name] ?? nil, protected: $0.protected == true, repository: repository)
             }
             summary.deleted += max(0, (stored.children["branches_table"]?.count ?? 0) - items.count)
-            validators += pageValidators
         }
-        if let (items, pageValidators) = try await changedList(gh.collaborators(owner: owner, repo: name, conditional: .callerStores),
-                                                               refetch: { gh.collaborators(owner: owner, repo: name) }) {
+        let memberList = try await changedList(gh.collaborators(owner: owner, repo: name, conditional: .callerStores), gh: gh,
+                                               refetch: { gh.collaborators(owner: owner, repo: name) })
+        validators += memberList.validators
+        if let items = memberList.items {
             update.children["members_table"] = items.map { mirror.member($0, repository: repository) }
             summary.deleted += max(0, (stored.children["members_table"]?.count ?? 0) - items.count)
-            validators += pageValidators
         }
         if !update.values.isEmpty || !update.children.isEmpty {
             let doc = update
             summary.add(try await site.write(user: user) { w in
                 try w.upsert([doc], childKeys: ["members_table": "github_username"])
             })
-            for (v, key) in validators { try await gh.remember(v, for: key) }
         }
+        for (v, key) in validators { try await gh.remember(v, for: key) }
 
         // Issues (the issues list includes pull requests: those are left to the pulls walk).
         try await walk(gh.issues(owner: owner, repo: name, state: .all, sort: .updated, direction: .desc, conditional: .callerStores),
@@ -195,18 +197,47 @@ public struct RepositorySync: Sendable {
         }
     }
 
-    /// All items of a conditional list when any page changed; nil when every page was a 304.
-    func changedList<T: Sendable>(_ pages: GitHubPages<T>, refetch: () -> GitHubPages<T>) async throws -> ([T], [(CacheValidators?, ETagKey?)])? {
+    /// A conditional list: its items when any page changed, else nil; and the validators to keep
+    /// once the rows are written, either way.
+    ///
+    /// A full last page makes the client probe one page further; that probe comes back 200 and
+    /// empty when nothing was added, which is not a change (its validators make it a 304 next time).
+    func changedList<T: Decodable & Sendable>(_ pages: GitHubPages<T>, gh: GitHubClient, refetch: () -> GitHubPages<T>) async throws
+        -> (items: [T]?, validators: [(CacheValidators?, ETagKey?)]) {
         var items: [T] = []
         var validators: [(CacheValidators?, ETagKey?)] = []
-        var sawModified = false, sawNotModified = false
+        var changed = false, unchanged = false
+        var last: GitHubPage<T>?
         for try await page in pages {
-            if page.notModified { sawNotModified = true } else { sawModified = true; items += page.items }
-            validators.append((page.validators, page.etagKey))
+            if page.notModified { unchanged = true } else if !page.items.isEmpty { changed = true; items += page.items }
+            if page.validators != nil { validators.append((page.validators, page.etagKey)) }
+            last = page
         }
-        guard sawModified else { return nil }
-        if sawNotModified { items = try await refetch().collect() }
-        return (items, validators.filter { $0.0 != nil })
+        // A list that ends on a full page: fetch (and keep validators for) the page after it now,
+        // because the next run will probe it, and that probe must be a 304 too.
+        if let last, !last.notModified, last.nextURL == nil, last.items.count >= 100, let probe = Self.url(last.url, page: last.index + 1) {
+            let response = try await gh.send(GitHubRequest(.GET, probe, conditional: .callerStores))
+            if !response.notModified {
+                let extra = try response.decode([T].self)
+                if !extra.isEmpty { changed = true; items += extra }
+                var v = response.validators
+                v?.itemCount = extra.count
+                if v != nil { validators.append((v, response.etagKey)) }
+            }
+        }
+        guard changed else { return (nil, validators) }
+        if unchanged { items = try await refetch().collect() }
+        return (items, validators)
+    }
+
+    /// The URL of another page of a list, built as the client builds its probe URLs (same string, same ETag key).
+    static func url(_ url: String, page: Int) -> String? {
+        guard var components = URLComponents(string: url) else { return nil }
+        var query = components.queryItems ?? []
+        query.removeAll { $0.name == "page" }
+        query.append(URLQueryItem(name: "page", value: String(page)))
+        components.queryItems = query
+        return components.string
     }
 
     /// Walks a newest-first list page by page: each page's documents commit in one transaction,
