@@ -120,6 +120,9 @@ public struct RPCMethod: Sendable {
     public let verbs: Set<String>
     public let allowGuest: Bool
     public let respond: @Sendable (RPCCall) async throws -> RPCResult
+    /// The method reads only the raw body and headers (a webhook receiver): the server does not
+    /// parse arguments, so a body that is not valid JSON or form data still reaches it.
+    public var takesRawBody = false
 
     public init(_ name: String, verbs: Set<String> = ["GET", "POST", "PUT", "DELETE"], allowGuest: Bool = false,
                 handler: @escaping @Sendable (RPCCall) async throws -> JSONValue?) {

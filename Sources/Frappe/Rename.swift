@@ -12,7 +12,8 @@ extension DocumentWriter {
         guard !pairs.isEmpty else { return }
         let meta = try self.meta(doctype)
         guard !meta.isSingle else { throw FrappeError.validation("\(doctype) is a Single and cannot be renamed") }
-        let taken = try getMany(doctype, names: pairs.map(\.to))
+        // A change of case only is not a clash (names compare case-insensitively).
+        let taken = try getMany(doctype, names: pairs.filter { $0.to.lowercased() != $0.from.lowercased() }.map(\.to))
         if let name = taken.keys.first { throw FrappeError.duplicate("\(doctype) \(name) already exists") }
 
         var targets: [(table: String, column: String, scope: String, scopeBinds: [MariaDBValue])] = [

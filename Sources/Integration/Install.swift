@@ -42,7 +42,25 @@ public enum Install {
     }
 
     public static func run(site: Site, user: String) async throws -> Summary {
-        // 1. Meta rows, in one transaction.
+        // 1. Columns first. A column no meta row names yet is harmless; a Custom Field row whose
+        //    column does not exist yet would break every concurrent write of that DocType. DDL
+        //    commits on its own in MariaDB, and `ADD COLUMN IF NOT EXISTS` makes a re-run safe.
+        let added = try await site.write(user: user) { w -> [String] in
+            var added: [String] = []
+            for dt in Set(customFields.map(\.dt)).sorted() {
+                let meta = try w.meta(dt)
+                let existing = Set(try w.conn.query("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
+                                                    [.string(meta.tableName)]).compactMap { $0["c"].string })
+                for f in customFields where f.dt == dt && !existing.contains(f.fieldname) {
+                    var field = DocField(fieldname: f.fieldname, fieldtype: f.type, label: f.label, options: f.options)
+                    field.searchIndex = f.index
+                    for statement in try Schema.addColumn(field, to: meta) { try w.conn.executeText(statement) }
+                    added.append("\(dt).\(f.fieldname)")
+                }
+            }
+            return added
+        }
+        // 2. Meta rows, permissions and settings, in one transaction.
         var summary = try await site.write(user: user) { w -> Summary in
             var summary = Summary()
             if try w.get("Role", role) == nil {
@@ -71,23 +89,6 @@ public enum Install {
             for dt in Set(customFields.map(\.dt)).union(managedDocTypes) { w.noteMetaChanged(dt) }
             w.noteRolesChanged(for: user)
             return summary
-        }
-        // 2. Columns for the custom fields. DDL commits on its own in MariaDB, so it runs after
-        //    the rows, and `ADD COLUMN IF NOT EXISTS` makes a re-run (or a crash in between) safe.
-        let added = try await site.write(user: user) { w -> [String] in
-            var added: [String] = []
-            for dt in Set(customFields.map(\.dt)).sorted() {
-                w.noteMetaChanged(dt)
-                let meta = try w.meta(dt)
-                let existing = Set(try w.conn.query("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
-                                                    [.string(meta.tableName)]).compactMap { $0["c"].string })
-                for f in customFields where f.dt == dt && !existing.contains(f.fieldname) {
-                    guard let field = meta.field(f.fieldname) else { continue }
-                    for statement in try Schema.addColumn(field, to: meta) { try w.conn.executeText(statement) }
-                    added.append("\(dt).\(f.fieldname)")
-                }
-            }
-            return added
         }
         summary.addedColumns = added
         site.metas.invalidate()

@@ -102,7 +102,7 @@ public struct SidecarServer: Sendable {
             if caller.isGuest, !rpc.allowGuest {
                 throw FrappeError(.permissionError, "<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>\(path)</strong> is not whitelisted.</details>", title: "Method Not Allowed")
             }
-            let args = try RPCArguments(query: request.uri.query, body: body, contentType: headers["content-type"])
+            let args = rpc.takesRawBody ? RPCArguments() : try RPCArguments(query: request.uri.query, body: body, contentType: headers["content-type"])
             let result = try await rpc.respond(RPCCall(site: site, caller: caller, args: args, headers: headers, rawBody: body))
             status = result.status
             return Self.json(result.status, FrappeResponseBody.success(json: result.message))

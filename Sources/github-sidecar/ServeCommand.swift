@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Prometheus
 import Server
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the RPC methods for every site of a bench.")
@@ -13,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The bench directory.") var bench: String
     @Option(help: "Address to listen on (loopback; nginx and the bridge reach it there).") var listen: String = "127.0.0.1:8790"
     @Option(name: .customLong("frappe-url"), help: "Frappe's URL, to validate desk `sid` cookies (optional).") var frappeURL: String?
-    @Option(name: .customLong("pool-size"), help: "Database connections per site.") var poolSize: Int = 4
+    @Option(name: .customLong("pool-size"), help: "Database connections per site for requests (webhook workers get one each on top).") var poolSize: Int = 4
+    @Option(name: .customLong("webhook-workers"), help: "Webhook workers per site in this process (0: receive only).") var webhookWorkers: Int = 4
 
     func run() async throws {
         let parts = listen.split(separator: ":")
@@ -22,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize, logger: logger)
+        let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize + max(0, webhookWorkers), logger: logger)
         let server = SidecarServer(
             configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL), sites: sites,
             methods: Catalogue.methods(), registry: registry, sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) },
@@ -32,7 +34,12 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("github-sidecar listening on http://\(parts[0]):\(bound)\n".utf8))
         }
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests (and their transactions), exit.
-        try await app.runService()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if webhookWorkers > 0 {
+            let workers = WebhookWorkers(sites: sites, doorbell: .process, configuration: .init(workersPerSite: webhookWorkers), logger: logger)
+            services.append(.init(service: WebhookWorkerService(workers: workers)))
+        }
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         await sites.closeAll()
     }
 }

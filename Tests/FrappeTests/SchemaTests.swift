@@ -15,14 +15,15 @@ struct SchemaTests {
 
     @Test("tables generated from real meta equal the tables Frappe created", arguments: frappeDocTypes)
     func generatedTableMatchesFrappe(doctype: String) async throws {
-        let made = try await TestSite.shared()
+        // A site of its own: other suites run setup.install on the shared one, which adds columns.
+        let made = try await TestSite.dedicated("schema")
         let site = made.site
         let meta = try await site.read { try $0.meta(doctype) }
         let scratch = try TestServer.freshDatabase(prefix: "schema")
         defer { TestServer.drop(scratch.name) }
         try scratch.connection.executeText(try Schema.createTable(meta))
 
-        let root = try await TestSite.rootConnection()
+        let root = try Connection(configuration: TestServer.rootConfiguration(database: made.result.config.dbName))
         let real = try describe(meta.tableName, in: made.result.config.dbName, conn: root)
         let ours = try describe(meta.tableName, in: scratch.name, conn: root)
         #expect(ours.columns == real.columns, "columns of \(meta.tableName)")

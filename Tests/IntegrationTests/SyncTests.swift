@@ -18,14 +18,9 @@ actor SyncHarness {
         let connections: GitHubConnections
     }
 
-    private var starting: Task<Running, Error>?
+    private let once = StartOnce<Running>()
 
-    func start() async throws -> Running {
-        if let starting { return try await starting.value }
-        let task = Task { try await Self.make() }
-        starting = task
-        return try await task.value
-    }
+    func start() async throws -> Running { try await once.value { try await Self.make() } }
 
     private static func make() async throws -> Running {
         let made = try await TestSite.dedicated("sync")

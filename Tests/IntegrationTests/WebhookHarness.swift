@@ -21,7 +21,11 @@ actor WebhookHarness {
         let baseURL: String
         let site: Site
         let siteName: String
-        let workers: WebhookWorkers
+        /// In-process workers (nil when a separate sidecar process applies deliveries).
+        let workers: WebhookWorkers?
+        /// Administrator's API key and secret, for `Authorization: token key:secret`.
+        let adminToken: String
+        var siteAsHost = false
     }
 
     private var starting: [String: Task<Running, Error>] = [:]
@@ -53,7 +57,8 @@ actor WebhookHarness {
                                      siteNames: { [siteName] })
         Task { await workers.run() }
         let port = try await box.wait()
-        return Running(baseURL: "http://127.0.0.1:\(port)", site: made.site, siteName: siteName, workers: workers)
+        return Running(baseURL: "http://127.0.0.1:\(port)", site: made.site, siteName: siteName, workers: workers,
+                       adminToken: "\(made.result.apiKey):\(made.result.apiSecret)")
     }
 }
 
@@ -72,20 +77,22 @@ actor WebhookPortBox {
 struct WebhookReply: Sendable {
     let status: Int
     let body: Data
-    var json: JSONValue? { try? JSONValue.decode(body) }
+    var json: Frappe.JSONValue? { try? Frappe.JSONValue.decode(body) }
 }
 
 /// Posting deliveries as GitHub does: JSON body, event and delivery headers, HMAC signature.
 enum GitHubPost {
     static func send(to baseURL: String, site: String, event: String, delivery: String, body: Data,
-                     signature: String?, path: String = WebhookMethods.receiverPath, extraHeaders: [(String, String)] = []) async throws -> WebhookReply {
+                     signature: String?, path: String = WebhookMethods.receiverPath, extraHeaders: [(String, String)] = [],
+                     siteAsHost: Bool = false) async throws -> WebhookReply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "GitHub-Hookshot/test")
         request.headers.add(name: "X-GitHub-Event", value: event)
         request.headers.add(name: "X-GitHub-Delivery", value: delivery)
-        request.headers.add(name: "X-Frappe-Site-Name", value: site)
+        // Through nginx the site is the Host, as on a DNS-multitenant bench; directly, the header.
+        request.headers.add(name: siteAsHost ? "Host" : "X-Frappe-Site-Name", value: site)
         if let signature { request.headers.add(name: "X-Hub-Signature-256", value: signature) }
         for (k, v) in extraHeaders { request.headers.add(name: k, value: v) }
         request.body = .bytes(ByteBuffer(data: body))
@@ -97,7 +104,7 @@ enum GitHubPost {
     static func signed(_ h: WebhookHarness.Running, event: String, delivery: String = UUID().uuidString, body: Data,
                        secret: String = WebhookHarness.secret) async throws -> WebhookReply {
         try await send(to: h.baseURL, site: h.siteName, event: event, delivery: delivery, body: body,
-                       signature: WebhookVerifier.signature(for: body, secret: secret))
+                       signature: WebhookVerifier.signature(for: body, secret: secret), siteAsHost: h.siteAsHost)
     }
 }
 

@@ -26,15 +26,9 @@ actor ServerHarness {
         let fake: FakeGitHubServer
     }
 
-    private var starting: Task<Running, Error>?
+    private let once = StartOnce<Running>()
 
-    /// Starts once; concurrent suites wait for the same start (an actor method would be re-entered).
-    func start() async throws -> Running {
-        if let starting { return try await starting.value }
-        let task = Task { try await Self.make() }
-        starting = task
-        return try await task.value
-    }
+    func start() async throws -> Running { try await once.value { try await Self.make() } }
 
     private static func make() async throws -> Running {
         let made = try await TestSite.shared()

@@ -48,10 +48,17 @@ public enum TestSite {
 }
 
 actor DedicatedSites {
-    private var sites: [String: TestSite.Made] = [:]
+    private var sites: [String: Task<TestSite.Made, Error>] = [:]
 
+    /// One site per name, even when suites ask concurrently (the task is stored before any await).
     func site(_ name: String, bench: URL) async throws -> TestSite.Made {
-        if let site = sites[name] { return site }
+        if let site = sites[name] { return try await site.value }
+        let task = Task { try await Self.make(name, bench: bench) }
+        sites[name] = task
+        return try await task.value
+    }
+
+    private static func make(_ name: String, bench: URL) async throws -> TestSite.Made {
         guard let socket = ProcessInfo.processInfo.environment["SIDECAR_TEST_MARIADB_SOCKET"] else {
             throw TestSetupError("SIDECAR_TEST_MARIADB_SOCKET is not set: run the tests with `make test`")
         }
@@ -59,8 +66,6 @@ actor DedicatedSites {
             bench: bench, site: "\(name).localhost", endpoint: .unixSocket(path: socket), rootUser: "root", rootPassword: "",
             frappeFixtures: Paths.sharedFixture("frappe"),
             appFolder: Paths.packageRoot.appendingPathComponent("frappe_bridge/erpnext_github_integration"), timeZone: "Europe/Berlin"))
-        let made = TestSite.Made(site: try await Site(config: result.config, poolSize: 6), result: result, bench: bench)
-        sites[name] = made
-        return made
+        return TestSite.Made(site: try await Site(config: result.config, poolSize: 6), result: result, bench: bench)
     }
 }
