@@ -484,6 +484,8 @@ public final class DocumentWriter {
             do {
                 try conn.execute(sql, binds)
             } catch let error as MariaDBError {
+                // A deadlock or lock wait goes up unchanged: `Site.write` retries the whole transaction.
+                if error.isRetryableTransaction || error.isConnectionLost { throw error }
                 throw FrappeError(mariaDB: error, doctype: meta.name)
             }
         }
