@@ -85,7 +85,7 @@ struct SyncBenchmark {
     }
 
     static func runTool(_ tool: URL, _ args: [String], output: URL) throws {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let p = Process()
         p.executableURL = tool
         p.arguments = args

@@ -65,6 +65,13 @@ public struct SidecarServer: Sendable {
                            logger: logger)
     }
 
+    /// (`MetricNameDescriptor` is not Sendable, so these are made where they are used.)
+    static var requestsMetric: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sidecar", metricName: "rpc_requests", unitName: "total", helpText: "RPC requests by method and HTTP status")
+    }
+    static var durationMetric: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sidecar", metricName: "rpc_duration", unitName: "seconds", helpText: "RPC latency by method")
+    }
     static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
                                              .milliseconds(1000), .seconds(5), .seconds(30), .seconds(120)]
 
@@ -74,8 +81,8 @@ public struct SidecarServer: Sendable {
         var label = "unknown"
         var status = 500
         defer {
-            registry.makeCounter(name: "sidecar_rpc_requests_total", labels: [("method", label), ("status", String(status))]).increment()
-            registry.makeDurationHistogram(name: "sidecar_rpc_duration_seconds", labels: [("method", label)], buckets: Self.latencyBuckets)
+            registry.makeCounter(descriptor: Self.requestsMetric, labels: [("method", label), ("status", String(status))]).increment()
+            registry.makeDurationHistogram(descriptor: Self.durationMetric, labels: [("method", label)], buckets: Self.latencyBuckets)
                 .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
         }
         do {
