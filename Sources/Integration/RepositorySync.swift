@@ -16,6 +16,8 @@ public struct SyncSummary: Sendable, Equatable {
     public var unchanged = 0
     public var deleted = 0
 
+    public init() {}
+
     public var json: JSONValue {
         var out: [String: JSONValue] = ["repository": .string(repository)]
         let counts: [(String, Int)] = [("github_calls", calls), ("not_modified", notModified), ("graphql_calls", graphQL),

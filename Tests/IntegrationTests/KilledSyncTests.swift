@@ -26,7 +26,7 @@ struct KilledSyncTests {
         }
 
         // First run: killed once a few pages have landed.
-        let killed = try Sidecar.start(bench: made.bench)
+        let killed = try await SidecarProcess.started(bench: made.bench)
         let result = made.result
         let firstCall = Task { try? await killed.call("github_api.sync_repo", site: result, args: ["repository": repo]) }
         var landed = 0
@@ -41,7 +41,7 @@ struct KilledSyncTests {
         #expect(landed >= 300 && landed < expected.count, "killed part-way (\(landed) of \(expected.count))")
 
         // Second run on a fresh process.
-        let sidecar = try Sidecar.start(bench: made.bench)
+        let sidecar = try await SidecarProcess.started(bench: made.bench)
         defer { sidecar.kill() }
         let reply = try await sidecar.call("github_api.sync_repo", site: made.result, args: ["repository": repo])
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
@@ -67,39 +67,17 @@ struct KilledSyncTests {
     }
 }
 
-/// `github-sidecar serve` as a child process on a free loopback port. (`Process` is only touched
-/// to start, signal and reap it, hence `@unchecked Sendable`.)
-struct Sidecar: @unchecked Sendable {
-    let process: Process
-    let port: Int
-
-    static func start(bench: URL) throws -> Sidecar {
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = try Paths.builtProduct("github-sidecar")
-        process.arguments = ["serve", "--bench", bench.path, "--listen", "127.0.0.1:\(port)"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !seen.contains("listening on"), Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05) } else { seen += String(decoding: chunk, as: UTF8.self) }
-        }
-        guard seen.contains("listening on") else { process.terminate(); throw TestSetupError("the sidecar did not start") }
-        return Sidecar(process: process, port: port)
+extension SidecarProcess {
+    /// Starts the binary on a free port and waits until it listens.
+    static func started(bench: URL) async throws -> SidecarProcess {
+        let sidecar = try SidecarProcess(bench: bench, port: try EndToEnd.freePort())
+        try await sidecar.waitUntilListening()
+        return sidecar
     }
 
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    struct Reply: Sendable { let status: Int; let body: Data }
 
-    struct Reply { let status: Int; let body: Data }
-
+    /// An RPC as Administrator (API key and secret), with a JSON body.
     func call(_ method: String, site: DevSite.Result, args: [String: String]) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/method/erpnext_github_integration.\(method)")
         request.method = .POST
@@ -109,20 +87,5 @@ struct Sidecar: @unchecked Sendable {
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(args)))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
         return Reply(status: Int(response.status.code), body: Data(buffer: try await response.body.collect(upTo: 1 << 20)))
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestSetupError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -15,7 +15,9 @@ actor SyncHarness {
     struct Running: Sendable {
         let site: Site
         let fake: FakeGitHubServer
-        let connections: GitHubConnections
+        /// The real `github-sidecar serve` binary, on this site's bench.
+        let sidecar: SidecarProcess
+        let made: TestSite.Made
     }
 
     private let once = StartOnce<Running>()
@@ -35,15 +37,37 @@ actor SyncHarness {
                 try w.insert(Document("Repository", ["full_name": .string(repo.fullName), "repo_owner": .string(repo.owner), "repo_name": .string(repo.name)]))
             }
         }
-        return Running(site: made.site, fake: fake, connections: GitHubConnections())
+        return Running(site: made.site, fake: fake, sidecar: try await SidecarProcess.started(bench: made.bench), made: made)
     }
 }
 
-@Suite("Repository sync against FakeGitHub", .serialized)
+/// `github_api.sync_repo` on the real binary over HTTP, against FakeGitHub and the real schema.
+@Suite("Repository sync, end to end", .serialized)
 struct SyncTests {
+    /// Calls `sync_repo` over HTTP; a Frappe error answer is thrown as that FrappeError.
     func sync(_ h: SyncHarness.Running, _ repo: String) async throws -> SyncSummary {
-        let client = try await h.connections.client(for: h.site)
-        return try await RepositorySync(site: h.site, client: client, repository: repo, trigger: .manual, user: "Administrator").run()
+        let reply = try await h.sidecar.call("github_api.sync_repo", site: h.made.result, args: ["repository": repo])
+        let body = try Frappe.JSONValue.decode(reply.body)
+        guard reply.status == 200, let message = body["message"] else {
+            let type = FrappeExceptionType(rawValue: body["exc_type"]?.string ?? "") ?? .internalError
+            throw FrappeError(type, Self.serverMessage(body) ?? "HTTP \(reply.status)")
+        }
+        var summary = SyncSummary()
+        summary.repository = message["repository"]?.string ?? ""
+        summary.calls = message["github_calls"]?.int ?? -1
+        summary.notModified = message["not_modified"]?.int ?? -1
+        summary.graphQL = message["graphql_calls"]?.int ?? -1
+        summary.inserted = message["rows_inserted"]?.int ?? -1
+        summary.updated = message["rows_updated"]?.int ?? -1
+        summary.unchanged = message["rows_unchanged"]?.int ?? -1
+        summary.deleted = message["rows_deleted"]?.int ?? -1
+        return summary
+    }
+
+    static func serverMessage(_ body: Frappe.JSONValue) -> String? {
+        guard let outer = body["_server_messages"]?.string, case .array(let list)? = try? Frappe.JSONValue.decode(Data(outer.utf8)),
+              let first = list.first?.string, let inner = try? Frappe.JSONValue.decode(Data(first.utf8)) else { return nil }
+        return inner["message"]?.string
     }
 
     /// Each test mirrors a repository of its own, so the tests do not depend on their order.
