@@ -373,7 +373,7 @@ public final class DocumentWriter {
             }
             if value.allSatisfy({ $0 == "*" }) { continue }
             try setPassword(meta.name, doc.name ?? meta.name, field.fieldname, value)
-            doc[field.fieldname] = .string(String(repeating: "*", count: value.count))
+            doc[field.fieldname] = .string(String(repeating: "*", count: value.unicodeScalars.count))
         }
     }
 

@@ -40,7 +40,7 @@ extension DocumentWriter {
         for field in meta.valueFields where field.fieldtype == "Password" {
             guard let secret = doc.values[field.fieldname]?.text, !secret.isEmpty, !secret.allSatisfy({ $0 == "*" }) else { continue }
             try setPassword(doctype, doctype, field.fieldname, secret)
-            doc[field.fieldname] = .string(String(repeating: "*", count: secret.count))
+            doc[field.fieldname] = .string(String(repeating: "*", count: secret.unicodeScalars.count))
         }
         let changed = meta.valueFields.contains { !FieldValue.same(existing[$0.fieldname], doc[$0.fieldname], fieldtype: $0.fieldtype) }
         if !changed, !existing["modified"].isNull { return existing }
