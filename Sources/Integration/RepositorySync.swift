@@ -176,8 +176,11 @@ public struct RepositorySync: Sendable {
         }
         if !update.values.isEmpty || !update.children.isEmpty {
             let doc = update
+            let logins = memberList.items?.map(\.login)
             summary.add(try await site.write(user: user) { w in
-                try w.upsert([doc], childKeys: ["members_table": "github_username"])
+                let result = try w.upsert([doc], childKeys: ["members_table": "github_username"])
+                if let logins { _ = try ProjectMembers.follow(logins, repository: repository, writer: w) }
+                return result
             })
         }
         for (v, key) in validators { try await gh.remember(v, for: key) }

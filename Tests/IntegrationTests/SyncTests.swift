@@ -26,7 +26,7 @@ actor SyncHarness {
 
     private static func make() async throws -> Running {
         let made = try await TestSite.dedicated("sync")
-        let seed = FakeSeedGenerator(organization: "acme", repositories: 5, issues: 250, pullRequests: 60, branches: 12,
+        let seed = FakeSeedGenerator(organization: "acme", repositories: 6, issues: 250, pullRequests: 60, branches: 12,
                                      collaborators: 5, tokens: [Self.token]).generate()
         let fake = try await FakeGitHubServer.start(seed: seed)
         _ = try await Install.run(site: made.site, user: "Administrator")
@@ -196,6 +196,26 @@ struct SyncTests {
         let second = await #expect(throws: FrappeError.self) { _ = try await sync(h, repo) }
         #expect(second?.message.contains("already running") == true)
         _ = try await first
+    }
+
+    @Test("the users of a Project linked to the repository follow its collaborators, matched on github_username")
+    func projectUsersFollowCollaborators() async throws {
+        let h = try await SyncHarness.shared.start()
+        let repo = try await repo(h, 5)
+        let login = try #require(await h.fake.state.repository(repo)?.collaborators.first?.login)
+        let user = "\(TestSite.unique("dev"))@example.com"
+        let project = try await h.site.write(user: "Administrator") { w -> String in
+            try w.insert(Document("User", name: user, ["email": .string(user), "first_name": "Dev", "enabled": .int(1),
+                                                       "user_type": "System User", "github_username": .string(login)]))
+            return try w.insert(Document("Project", ["naming_series": "PROJ-.####", "project_name": .string(TestSite.unique("p")),
+                                                     "company": "Test Co", "repository": .string(repo)])).name ?? ""
+        }
+        _ = try await sync(h, repo)
+        try await h.site.read { r in
+            let users = try r.get("Project", project)?.children["users"]?.compactMap { $0["user"].string } ?? []
+            #expect(users == [user])
+            #expect(try r.get("Project", project)?.children["users"]?.first?["email"].string == user, "fetched fields filled as Frappe would")
+        }
     }
 
     func modifiedStamps(_ h: SyncHarness.Running, _ repo: String) async throws -> [String: String] {
