@@ -125,7 +125,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["MariaDB", "Frappe"], path: "Tests/TestSupport"),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "TestSupport"]),
-        .testTarget(name: "FrappeTests", dependencies: ["Frappe", "MariaDB", "TestSupport"]),
+        .testTarget(name: "FrappeTests", dependencies: ["Frappe", "MariaDB", "TestSupport", "Integration"]),
         .testTarget(
             name: "GitHubTests",
             dependencies: [

@@ -41,6 +41,8 @@ public enum DevSite {
         public let apiSecret: String
         public let appDocTypes: [String]
         public let createdTables: [String]
+        /// True when the site got ``MinimalCore`` because the real schema dump was absent.
+        public let minimalCore: Bool
     }
 
     public static func create(_ request: Request, logger: Logger = Logger(label: "frappe.dev-site")) async throws -> Result {
@@ -53,9 +55,8 @@ public enum DevSite {
         }
         let schemaFile = request.frappeFixtures.appendingPathComponent("schema-v15-erpnext.sql")
         let metaFile = request.frappeFixtures.appendingPathComponent("meta-v15.sql")
-        guard FileManager.default.fileExists(atPath: schemaFile.path), FileManager.default.fileExists(atPath: metaFile.path) else {
-            throw FrappeError.validation("Frappe schema not found in \(request.frappeFixtures.path) (schema-v15-erpnext.sql, meta-v15.sql)")
-        }
+        // Without the real dump, the site gets ``MinimalCore`` (and says so).
+        let realSchema = FileManager.default.fileExists(atPath: schemaFile.path) && FileManager.default.fileExists(atPath: metaFile.path)
         let doctypes = try DocTypeJSON.loadAll(under: request.appFolder)
         guard !doctypes.isEmpty else { throw FrappeError.validation("No DocType JSON files under \(request.appFolder.path)") }
 
@@ -77,10 +78,15 @@ public enum DevSite {
         var rootOnSite = root
         rootOnSite.database = dbName
         let loader = try Connection(configuration: rootOnSite)
-        try loader.executeText(try sqlFile(schemaFile))
-        step("Frappe v15 + ERPNext schema loaded")
-        try loader.executeText(try sqlFile(metaFile))
-        step("Frappe meta rows loaded")
+        if realSchema {
+            try loader.executeText(try sqlFile(schemaFile))
+            step("Frappe v15 + ERPNext schema loaded")
+            try loader.executeText(try sqlFile(metaFile))
+            step("Frappe meta rows loaded")
+        } else {
+            try MinimalCore.install(conn: loader, now: SiteClock(identifier: request.timeZone).now())
+            logger.warning("no Frappe schema in \(request.frappeFixtures.path): installed the minimal core set (\(MinimalCore.doctypes.count) DocTypes)")
+        }
         let createdTables = try AppInstaller.createTables(for: doctypes, conn: loader)
 
         // 3. site_config.json, as bench writes it.
@@ -121,7 +127,7 @@ public enum DevSite {
         step("settings, users and app meta written")
         try await site.refresh()
         return Result(config: siteConfig, apiKey: apiKey, apiSecret: apiSecret,
-                      appDocTypes: doctypes.map(\.meta.name), createdTables: createdTables)
+                      appDocTypes: doctypes.map(\.meta.name), createdTables: createdTables, minimalCore: !realSchema)
     }
 
     /// A dump file's text, less the `/*M!999999\- enable the sandbox mode */` line that older clients reject.

@@ -187,6 +187,11 @@ public final class DocumentWriter {
             if doc.name == nil || doc.name?.isEmpty == true {
                 guard mode != .update else { throw FrappeError.validation("\(meta.name): a name is required to update") }
                 applyDefaults(&doc, meta: meta, now: now)
+                // `set_name_by_naming_series`: an empty series takes the DocType's first option, before validation.
+                if meta.autoname?.hasPrefix("naming_series:") == true, (doc["naming_series"].text ?? "").isEmpty,
+                   let first = meta.field("naming_series")?.selectOptions.first {
+                    doc["naming_series"] = .string(first)
+                }
                 try validate(doc, meta: meta)
                 doc.name = try Naming.newName(for: doc, meta: meta, conn: conn, now: now)
             }
