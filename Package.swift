@@ -119,6 +119,14 @@ let package = Package(
             path: "Benchmarks/SyncBenchmark"
         ),
         .executableTarget(
+            name: "WebhookBenchmark",
+            dependencies: [
+                "Frappe", "MariaDB", "GitHub", "Integration", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Benchmarks/WebhookBenchmark"
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["Frappe", "MariaDB"],
             path: "Benchmarks/StoreBenchmark"
