@@ -31,10 +31,15 @@ public enum TestSite {
 
     private static let dedicatedSites = DedicatedSites()
 
-    /// A site of its own (same bench), for tests that need settings no other test touches.
-    public static func dedicated(_ name: String) async throws -> Made {
+    /// A site of its own, for tests that need settings no other test touches. With `ownBench`, it
+    /// also lives in a bench of its own, so no sidecar process started on the shared bench (whose
+    /// webhook workers serve every site there) ever touches it.
+    public static func dedicated(_ name: String, ownBench: Bool = false) async throws -> Made {
         let shared = try await made.value
-        return try await dedicatedSites.site(name, bench: shared.bench)
+        let bench = ownBench
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(name)-\(UUID().uuidString.prefix(8))")
+            : shared.bench
+        return try await dedicatedSites.site(name, bench: bench)
     }
 
     /// A root connection to the shared site's database (for checks with plain SQL).
