@@ -21,13 +21,7 @@ public enum AppInstaller {
     /// Writes (or rewrites) the DocType meta rows through the document store.
     public static func writeMeta(for doctypes: [DocTypeJSON], writer: DocumentWriter) throws {
         for doctype in doctypes {
-            var values: [String: MariaDBValue] = [:]
-            for (key, value) in doctype.raw {
-                switch value {
-                case .string, .number, .bool: values[key] = .string(value.string ?? "")
-                default: continue
-                }
-            }
+            var values = scalars(doctype.raw)
             values["modified"] = nil
             values["creation"] = nil
             let fields = doctype.fieldRows.map { row in Document("DocField", scalars(row)) }

@@ -74,7 +74,7 @@ public final class DocumentWriter {
         guard !names.isEmpty else { return [:] }
         var result: [String: Document] = [:]
         for chunk in names.chunked(into: 1000) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let marks = placeholders(chunk.count)
             let rows = try conn.query("SELECT * FROM `\(meta.tableName)` WHERE name IN (\(marks))\(forUpdate ? " FOR UPDATE" : "")",
                                       chunk.map { .string($0) })
             for row in rows { let d = document(from: row, doctype: doctype); if let n = d.name { result[n] = d } }
@@ -85,7 +85,7 @@ public final class DocumentWriter {
             let childMeta = try self.meta(childType)
             let parents = Array(result.keys)
             for chunk in parents.chunked(into: 1000) where !chunk.isEmpty {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let marks = placeholders(chunk.count)
                 let rows = try conn.query("""
                     SELECT * FROM `\(childMeta.tableName)` WHERE parenttype = ? AND parentfield = ? AND parent IN (\(marks))
                     ORDER BY parent, idx\(forUpdate ? " FOR UPDATE" : "")
@@ -222,8 +222,7 @@ public final class DocumentWriter {
                     throw FrappeError(.timestampMismatchError, "Document has been modified after you have opened it. Please refresh to get the latest document.")
                 }
                 doc.name = existing.name
-                var merged = existing
-                for (k, v) in doc.values where !Self.protectedOnUpdate.contains(k) { merged.values[k] = v }
+                var merged = Self.overlay(doc.values, on: existing)
                 for (table, rows) in doc.children { merged.children[table] = rows }
                 let tables = Set(doc.children.keys)
                 doc = merged
@@ -281,7 +280,7 @@ public final class DocumentWriter {
         try writeRows(parentRows, meta: meta, insertOnly: mode == .insert)
         for (_, deletion) in childDeletes.sorted(by: { $0.key < $1.key }) {
             for chunk in deletion.names.chunked(into: 1000) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let marks = placeholders(chunk.count)
                 try conn.execute("DELETE FROM `\(deletion.meta.tableName)` WHERE name IN (\(marks))", chunk.map { .string($0) })
             }
         }
@@ -302,6 +301,13 @@ public final class DocumentWriter {
     }
 
     static let nonFieldColumns = Set(DocTypeMeta.standardColumns + DocTypeMeta.childColumns + DocTypeMeta.optionalColumns + ["_seen"])
+
+    /// A stored document with a caller's values laid over it, except the columns only the store sets.
+    static func overlay(_ values: [String: MariaDBValue], on stored: Document) -> Document {
+        var merged = stored
+        for (k, v) in values where !protectedOnUpdate.contains(k) { merged.values[k] = v }
+        return merged
+    }
 
     /// Columns a caller cannot set on an existing document.
     static let protectedOnUpdate: Set<String> = ["name", "creation", "owner", "docstatus", "modified", "modified_by"]
@@ -440,8 +446,7 @@ public final class DocumentWriter {
                 row.name = candidate
             }
             if let old = match {
-                var merged = old
-                for (k, v) in row.values where !Self.protectedOnUpdate.contains(k) { merged.values[k] = v }
+                var merged = Self.overlay(row.values, on: old)
                 merged.name = old.name
                 let moved = old["idx"].int != i + 1
                 let valuesChanged = dataFields.contains { !FieldValue.same(old[$0.fieldname], merged[$0.fieldname], fieldtype: $0.fieldtype) }
@@ -468,7 +473,7 @@ public final class DocumentWriter {
         let columns = meta.columnNames
         let quoted = columns.map { "`\($0)`" }.joined(separator: ", ")
         let updates = columns.filter { $0 != "name" }.map { "`\($0)` = VALUES(`\($0)`)" }.joined(separator: ", ")
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let tuple = "(" + placeholders(columns.count) + ")"
         let perStatement = max(1, min(500, 60_000 / columns.count))
         // `get_valid_dict`: an empty Check/Int becomes 0 and an empty Float-like 0.0 before writing.
         let zeroWhenEmpty: [Bool] = columns.map { column in

@@ -118,7 +118,7 @@ public enum MinimalCore {
                                               .int(0), .int(0), .int(0), .int(meta.trackChanges ? 1 : 0), .int(0), .int(0), .string("InnoDB")]
                 try c.execute("""
                     INSERT INTO `tabDocType` (name, creation, modified, modified_by, owner, docstatus, idx, \(docTypeColumns.map { "`\($0)`" }.joined(separator: ", ")))
-                    VALUES (?, ?, ?, 'Administrator', 'Administrator', 0, 0, \(Array(repeating: "?", count: docTypeColumns.count).joined(separator: ", ")))
+                    VALUES (?, ?, ?, 'Administrator', 'Administrator', 0, 0, \(placeholders(docTypeColumns.count)))
                     """, [.string(meta.name), .datetime(now), .datetime(now)] + values)
                 for (i, field) in meta.fields.enumerated() {
                     let row: [MariaDBValue] = [.string(field.fieldname), .optional(field.label), .string(field.fieldtype), .optional(field.options),
@@ -126,7 +126,7 @@ public enum MinimalCore {
                                                .optional(field.defaultValue), .int(field.length), .optional(field.precision)]
                     try c.execute("""
                         INSERT INTO `tabDocField` (name, creation, modified, modified_by, owner, docstatus, idx, parent, parentfield, parenttype, \(fieldColumns.map { "`\($0)`" }.joined(separator: ", ")))
-                        VALUES (?, ?, ?, 'Administrator', 'Administrator', 0, ?, ?, 'fields', 'DocType', \(Array(repeating: "?", count: fieldColumns.count).joined(separator: ", ")))
+                        VALUES (?, ?, ?, 'Administrator', 'Administrator', 0, ?, ?, 'fields', 'DocType', \(placeholders(fieldColumns.count)))
                         """, [.string(Naming.hash()), .datetime(now), .datetime(now), .int(i + 1), .string(meta.name)] + row)
                 }
             }

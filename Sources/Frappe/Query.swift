@@ -19,6 +19,9 @@ public enum RowLock: Sendable {
     case forUpdateSkipLocked
 }
 
+/// `?,?,…,?`: `count` placeholders for a prepared statement's value list.
+func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
+
 extension DocumentWriter {
     /// `frappe.get_all(doctype, filters, fields)`: equality / IN filters on columns the DocType
     /// has. Column names are checked against meta; values are bound.
@@ -76,7 +79,7 @@ extension DocumentWriter {
                 parts.append("(`\(column)` IS NOT NULL AND `\(column)` <> '')")
             case .isIn(let values):
                 if values.isEmpty { parts.append("1 = 0"); continue }
-                parts.append("`\(column)` IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+                parts.append("`\(column)` IN (\(placeholders(values.count)))")
                 binds += values
             }
         }

@@ -32,7 +32,7 @@ extension DocumentWriter {
         }
         for chunk in pairs.chunked(into: 500) {
             let cases = Array(repeating: "WHEN ? THEN ?", count: chunk.count).joined(separator: " ")
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let marks = placeholders(chunk.count)
             let caseBinds = chunk.flatMap { [MariaDBValue.string($0.from), .string($0.to)] }
             let inBinds = chunk.map { MariaDBValue.string($0.from) }
             for target in targets {

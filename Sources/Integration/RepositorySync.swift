@@ -220,7 +220,7 @@ public struct RepositorySync: Sendable {
         }
         // A list that ends on a full page: fetch (and keep validators for) the page after it now,
         // because the next run will probe it, and that probe must be a 304 too.
-        if let last, !last.notModified, last.nextURL == nil, last.items.count >= 100, let probe = Self.url(last.url, page: last.index + 1) {
+        if let last, !last.notModified, last.nextURL == nil, last.items.count >= 100, let probe = GitHubPages<T>.pageURL(last.url, page: last.index + 1) {
             let response = try await gh.send(GitHubRequest(.GET, probe, conditional: .callerStores))
             if !response.notModified {
                 let extra = try response.decode([T].self)
@@ -233,16 +233,6 @@ public struct RepositorySync: Sendable {
         guard changed else { return (nil, validators) }
         if unchanged { items = try await refetch().collect() }
         return (items, validators)
-    }
-
-    /// The URL of another page of a list, built as the client builds its probe URLs (same string, same ETag key).
-    static func url(_ url: String, page: Int) -> String? {
-        guard var components = URLComponents(string: url) else { return nil }
-        var query = components.queryItems ?? []
-        query.removeAll { $0.name == "page" }
-        query.append(URLQueryItem(name: "page", value: String(page)))
-        components.queryItems = query
-        return components.string
     }
 
     /// Walks a newest-first list page by page: each page's documents commit in one transaction,

@@ -68,7 +68,7 @@ public struct GitHubPages<Item: Decodable & Sendable>: AsyncSequence, Sendable {
                 var next = links["next"] ?? stored?.nextURL
                 if next == nil, let count = stored?.itemCount, count >= perPage {
                     // A full last page may have grown a successor while staying unchanged itself.
-                    next = Self.url(response.url, withPage: index + 1)
+                    next = GitHubPages<Item>.pageURL(response.url, page: index + 1)
                 }
                 page = GitHubPage(
                     items: [], notModified: true, index: index, url: response.url, nextURL: next,
@@ -90,15 +90,18 @@ public struct GitHubPages<Item: Decodable & Sendable>: AsyncSequence, Sendable {
             }
             return page
         }
+    }
 
-        static func url(_ url: String, withPage page: Int) -> String? {
-            guard var components = URLComponents(string: url) else { return nil }
-            var items = components.queryItems ?? []
-            items.removeAll { $0.name == "page" }
-            items.append(URLQueryItem(name: "page", value: String(page)))
-            components.queryItems = items
-            return components.string
-        }
+    /// Another page of a list: `url` with its `page` parameter set to `page`. Callers that fetch a
+    /// probe page themselves must build its URL here, so its ETag key matches the one the
+    /// pagination uses when it probes that page.
+    public static func pageURL(_ url: String, page: Int) -> String? {
+        guard var components = URLComponents(string: url) else { return nil }
+        var items = components.queryItems ?? []
+        items.removeAll { $0.name == "page" }
+        items.append(URLQueryItem(name: "page", value: String(page)))
+        components.queryItems = items
+        return components.string
     }
 }
 
