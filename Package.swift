@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-algorithms.git", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
     ],
     targets: [
         // C client library of MariaDB, from Debian's libmariadb-dev.
@@ -33,10 +35,12 @@ let package = Package(
             name: "CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // Plain values both sides share: JSON and naive (zone-less) dates and times.
+        .target(name: "CoreValues"),
         .target(
             name: "MariaDB",
             dependencies: [
-                "CMariaDB",
+                "CMariaDB", "CoreValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -44,7 +48,8 @@ let package = Package(
         .target(
             name: "Frappe",
             dependencies: [
-                "MariaDB", "CHiredis",
+                "MariaDB", "CHiredis", "CoreValues",
+                .product(name: "Algorithms", package: "swift-algorithms"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -54,6 +59,7 @@ let package = Package(
         .target(
             name: "GitHub",
             dependencies: [
+                "CoreValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -100,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "github-sidecar",
             dependencies: [
-                "Server", "Integration", "Frappe", "MariaDB",
+                "Server", "Integration", "Frappe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

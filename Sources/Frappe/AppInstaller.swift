@@ -34,15 +34,15 @@ public enum AppInstaller {
                 try writer.insert(doc)
             }
             // bench migrate keeps the file's `modified`, which it compares on the next migrate.
-            if let modified = doctype.raw["modified"]?.string.flatMap(SQLDateTime.init) {
+            if let modified = doctype.raw["modified"]?.string.flatMap(NaiveDateTime.init) {
                 try writer.conn.execute("UPDATE `tabDocType` SET modified = ? WHERE name = ?", [.datetime(modified), .string(doctype.meta.name)])
             }
             writer.noteMetaChanged(doctype.meta.name)
         }
     }
 
-    private static func scalars(_ row: [String: JSONValue]) -> [String: MariaDBValue] {
-        var values: [String: MariaDBValue] = [:]
+    private static func scalars(_ row: [String: JSONValue]) -> [String: FrappeValue] {
+        var values: [String: FrappeValue] = [:]
         for (key, value) in row {
             switch value {
             case .string, .number, .bool: values[key] = .string(value.string ?? "")

@@ -9,7 +9,7 @@ public enum DevSite {
     public struct Request: Sendable {
         public var bench: URL
         public var site: String
-        public var endpoint: MariaDBConfiguration.Endpoint
+        public var endpoint: DatabaseAddress
         public var rootUser: String
         public var rootPassword: String
         /// Folder holding `schema-v15-erpnext.sql` and `meta-v15.sql`.
@@ -20,7 +20,7 @@ public enum DevSite {
         /// Extra keys for site_config.json (e.g. `redis_cache`).
         public var extraConfig: [String: String]
 
-        public init(bench: URL, site: String, endpoint: MariaDBConfiguration.Endpoint, rootUser: String, rootPassword: String,
+        public init(bench: URL, site: String, endpoint: DatabaseAddress, rootUser: String, rootPassword: String,
                     frappeFixtures: URL, appFolder: URL, timeZone: String = "Asia/Kolkata", extraConfig: [String: String] = [:]) {
             self.bench = bench
             self.site = site
@@ -62,7 +62,7 @@ public enum DevSite {
 
         let dbName = "_" + randomHex(16)
         let dbPassword = randomHex(16)
-        let root = MariaDBConfiguration(endpoint: request.endpoint, user: request.rootUser, password: request.rootPassword,
+        let root = MariaDBConfiguration(endpoint: request.endpoint.endpoint, user: request.rootUser, password: request.rootPassword,
                                         database: nil, readWriteTimeout: 600, multiStatements: true)
         // 1. Database and its user (both names generated here: hex only, nothing from input).
         let admin = try Connection(configuration: root)

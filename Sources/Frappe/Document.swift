@@ -1,23 +1,23 @@
 import Foundation
-import MariaDB
 
 /// A Frappe document: its values by fieldname (standard columns included once stored) and its
 /// child rows by table fieldname.
 public struct Document: Sendable, Equatable {
     public var doctype: String
     public var name: String?
-    public var values: [String: MariaDBValue]
+    public var values: [String: FrappeValue]
     public var children: [String: [Document]]
 
-    public init(_ doctype: String, name: String? = nil, _ values: [String: MariaDBValue] = [:], children: [String: [Document]] = [:]) {
+    public init(_ doctype: String, name: String? = nil, _ values: [String: FrappeValue] = [:], children: [String: [Document]] = [:]) {
         self.doctype = doctype
         self.name = name
         self.values = values
         self.children = children
     }
 
-    public subscript(_ field: String) -> MariaDBValue {
-        get { values[field] ?? .null }
+    /// A value by fieldname; `name` reads the document's name (as `doc.get("name")` does).
+    public subscript(_ field: String) -> FrappeValue {
+        get { field == "name" && values["name"] == nil ? .optional(name) : values[field] ?? .null }
         set { values[field] = newValue }
     }
 
@@ -32,25 +32,10 @@ public struct Document: Sendable, Equatable {
     }
 }
 
-extension MariaDBValue {
-    /// JSON as Frappe's `json_handler` renders values: numbers stay numbers, decimals become
-    /// floats, dates and times become their `str()`.
-    public var json: JSONValue {
-        switch self {
-        case .null: return .null
-        case .int(let v): return .number(Double(v))
-        case .uint(let v): return .number(Double(v))
-        case .double(let v): return .number(v)
-        case .decimal(let v): return Double(v).map(JSONValue.number) ?? .string(v)
-        default: return text.map(JSONValue.string) ?? .null
-        }
-    }
-}
-
 /// Converts incoming values to what a column of the field's type holds, as Frappe's
 /// `BaseDocument` casting does (`cint` for Check/Int, exact decimals, parsed dates).
 public enum FieldValue {
-    public static func coerce(_ value: MariaDBValue, for field: DocField) throws -> MariaDBValue {
+    public static func coerce(_ value: FrappeValue, for field: DocField) throws -> FrappeValue {
         if case .null = value { return .null }
         switch field.fieldtype {
         case "Check":
@@ -85,17 +70,17 @@ public enum FieldValue {
             case .datetime(let dt): return .date(dt.date)
             case .string(let s):
                 if s.isEmpty { return .null }
-                if let d = SQLDate(String(s.prefix(10))) { return .date(d) }
+                if let d = NaiveDate(String(s.prefix(10))) { return .date(d) }
                 throw FrappeError.validation("\(field.displayLabel): \"\(s)\" is not a date (YYYY-MM-DD)")
             default: throw FrappeError.validation("\(field.displayLabel) must be a date")
             }
         case "Datetime":
             switch value {
             case .datetime: return value
-            case .date(let d): return .datetime(SQLDateTime(year: d.year, month: d.month, day: d.day))
+            case .date(let d): return .datetime(NaiveDateTime(year: d.year, month: d.month, day: d.day))
             case .string(let s):
                 if s.isEmpty { return .null }
-                if let d = SQLDateTime(s) { return .datetime(d) }
+                if let d = NaiveDateTime(s) { return .datetime(d) }
                 throw FrappeError.validation("\(field.displayLabel): \"\(s)\" is not a datetime (YYYY-MM-DD HH:MM:SS)")
             default: throw FrappeError.validation("\(field.displayLabel) must be a datetime")
             }
@@ -104,14 +89,13 @@ public enum FieldValue {
             case .time: return value
             case .string(let s):
                 if s.isEmpty { return .null }
-                if let t = SQLTime(s) { return .time(t) }
+                if let t = NaiveTime(s) { return .time(t) }
                 throw FrappeError.validation("\(field.displayLabel): \"\(s)\" is not a time (HH:MM:SS)")
             default: throw FrappeError.validation("\(field.displayLabel) must be a time")
             }
         default:
             switch value {
             case .string: return value
-            case .bytes(let b): return .string(String(decoding: b, as: UTF8.self))
             default: return .string(value.text ?? "")
             }
         }
@@ -119,7 +103,7 @@ public enum FieldValue {
 
     /// Whether two stored values mean the same thing (so a re-sync writes nothing): decimals
     /// compare by value, text by its characters.
-    public static func same(_ a: MariaDBValue, _ b: MariaDBValue, fieldtype: String) -> Bool {
+    public static func same(_ a: FrappeValue, _ b: FrappeValue, fieldtype: String) -> Bool {
         if a == b { return true }
         switch (a, b) {
         case (.null, .null): return true

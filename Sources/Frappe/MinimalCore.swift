@@ -104,7 +104,7 @@ public enum MinimalCore {
     ]
 
     /// Creates the framework tables and the core DocTypes' tables and meta rows (DDL commits on its own).
-    public static func install(conn: Connection, now: SQLDateTime) throws {
+    public static func install(conn: Connection, now: NaiveDateTime) throws {
         for ddl in frameworkTables { try conn.executeText(ddl) }
         for meta in doctypes where !meta.isSingle { try conn.executeText(try Schema.createTable(meta)) }
         // Meta rows by hand, once: the store needs DocType and DocField meta to write anything,

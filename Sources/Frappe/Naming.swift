@@ -12,7 +12,7 @@ public enum Naming {
     }
 
     /// The name a new document gets from its DocType's `autoname`.
-    public static func newName(for doc: Document, meta: DocTypeMeta, conn: Connection, now: SQLDateTime) throws -> String {
+    public static func newName(for doc: Document, meta: DocTypeMeta, conn: Connection, now: NaiveDateTime) throws -> String {
         if meta.isSingle { return meta.name }
         if let given = doc.name?.trimmingCharacters(in: .whitespaces), !given.isEmpty { return try validate(given, meta: meta) }
         let autoname = (meta.autoname ?? "").trimmingCharacters(in: .whitespaces)
@@ -48,7 +48,7 @@ public enum Naming {
 
     /// `format:` patterns: only braced tokens are replaced; `{###}` is a counter whose
     /// `tabSeries` key is the text already built before it (Frappe ≥ 15.55).
-    static func format(_ pattern: String, doc: Document, conn: Connection, now: SQLDateTime) throws -> String {
+    static func format(_ pattern: String, doc: Document, conn: Connection, now: NaiveDateTime) throws -> String {
         var out = ""
         var rest = Substring(pattern)
         while let open = rest.firstIndex(of: "{") {
@@ -66,7 +66,7 @@ public enum Naming {
     }
 
     /// Old-style expressions such as `TASK-.YYYY.-.#####` (`make_autoname`).
-    static func expression(_ pattern: String, doc: Document, conn: Connection, now: SQLDateTime) throws -> String {
+    static func expression(_ pattern: String, doc: Document, conn: Connection, now: NaiveDateTime) throws -> String {
         var out = ""
         for part in pattern.split(separator: ".", omittingEmptySubsequences: true).map(String.init) {
             if part.hasPrefix("#") {
@@ -84,7 +84,7 @@ public enum Naming {
         return out
     }
 
-    static func dateToken(_ token: String, now: SQLDateTime) -> String? {
+    static func dateToken(_ token: String, now: NaiveDateTime) -> String? {
         switch token {
         case "YY": return String(format: "%02d", now.year % 100)
         case "YYYY": return String(format: "%04d", now.year)

@@ -2,12 +2,12 @@ import MariaDB
 
 /// A condition on one column: equality, or membership in a list.
 public enum Filter: Sendable {
-    case equals(MariaDBValue)
-    case isIn([MariaDBValue])
+    case equals(FrappeValue)
+    case isIn([FrappeValue])
     /// Not NULL and not empty.
     case isSet
     /// At most the value (`<=`): due times, cut-off dates.
-    case atMost(MariaDBValue)
+    case atMost(FrappeValue)
 }
 
 /// Row locks a ``DocumentWriter/list(_:where:fields:orderBy:limit:lock:)`` takes until commit.
@@ -22,17 +22,18 @@ public enum RowLock: Sendable {
 /// `?,?,…,?`: `count` placeholders for a prepared statement's value list.
 func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
 
-extension DocumentWriter {
+extension DocumentReader {
     /// `frappe.get_all(doctype, filters, fields)`: equality / IN filters on columns the DocType
-    /// has. Column names are checked against meta; values are bound.
+    /// has. Column names are checked against meta; values are bound. Each result holds only the
+    /// fields asked for (`name` as the document's name).
     public func list(_ doctype: String, where filters: [String: Filter] = [:], fields: [String] = ["name"],
-                     orderBy: String? = nil, limit: Int? = nil, lock: RowLock? = nil) throws -> [Row] {
+                     orderBy: String? = nil, descending: Bool = false, limit: Int? = nil, lock: RowLock? = nil) throws -> [Document] {
         let meta = try self.meta(doctype)
         let (clause, binds) = try whereClause(filters, meta: meta)
         for f in fields { try requireColumn(f, meta) }
         if let orderBy { try requireColumn(orderBy, meta) }
         let select = fields.map { "`\($0)`" }.joined(separator: ", ")
-        let order = orderBy.map { " ORDER BY `\($0)`" } ?? ""
+        let order = orderBy.map { " ORDER BY `\($0)`\(descending ? " DESC" : "")" } ?? ""
         let cap = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         let locking: String
         switch lock {
@@ -41,6 +42,7 @@ extension DocumentWriter {
         case .forUpdateSkipLocked?: locking = " FOR UPDATE SKIP LOCKED"
         }
         return try conn.query("SELECT \(select) FROM `\(meta.tableName)`\(clause)\(order)\(cap)\(locking)", binds)
+            .map { document(from: $0, doctype: doctype) }
     }
 
     /// `frappe.db.count(doctype, filters)`.
@@ -71,16 +73,16 @@ extension DocumentWriter {
             switch filter {
             case .equals(let v):
                 parts.append("`\(column)` = ?")
-                binds.append(v)
+                binds.append(v.mariaDB)
             case .atMost(let v):
                 parts.append("`\(column)` <= ?")
-                binds.append(v)
+                binds.append(v.mariaDB)
             case .isSet:
                 parts.append("(`\(column)` IS NOT NULL AND `\(column)` <> '')")
             case .isIn(let values):
                 if values.isEmpty { parts.append("1 = 0"); continue }
                 parts.append("`\(column)` IN (\(placeholders(values.count)))")
-                binds += values
+                binds += values.map(\.mariaDB)
             }
         }
         return (" WHERE " + parts.joined(separator: " AND "), binds)

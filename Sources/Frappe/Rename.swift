@@ -1,3 +1,4 @@
+import Algorithms
 import MariaDB
 
 extension DocumentWriter {
@@ -30,7 +31,7 @@ extension DocumentWriter {
             guard let linkMeta = try? self.meta(linking), !linkMeta.isSingle, linkMeta.columnNames.contains(fieldname) else { continue }
             targets.append((linkMeta.tableName, fieldname, "", []))
         }
-        for chunk in pairs.chunked(into: 500) {
+        for chunk in pairs.chunks(ofCount: 500) {
             let cases = Array(repeating: "WHEN ? THEN ?", count: chunk.count).joined(separator: " ")
             let marks = placeholders(chunk.count)
             let caseBinds = chunk.flatMap { [MariaDBValue.string($0.from), .string($0.to)] }

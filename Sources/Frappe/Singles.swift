@@ -1,31 +1,33 @@
 import MariaDB
 
-extension DocumentWriter {
+extension DocumentReader {
     /// A Single DocType's values from `tabSingles`, typed by its meta.
     public func getSingle(_ doctype: String) throws -> Document {
         let meta = try self.meta(doctype)
         var doc = Document(doctype, name: doctype)
         for row in try conn.query("SELECT field, value FROM `tabSingles` WHERE doctype = ?", [.string(doctype)]) {
             guard let field = row["field"].string else { continue }
-            let value = row["value"]
+            let value = row.value("value")
             if let f = meta.field(field), f.hasColumn {
                 doc[field] = (try? FieldValue.coerce(value.isNull ? .null : .string(value.text ?? ""), for: f)) ?? value
             } else if field == "idx" || field == "docstatus" {
                 doc[field] = .int(value.int ?? 0)
             } else if field == "creation" || field == "modified" {
-                doc[field] = value.text.flatMap(SQLDateTime.init).map(MariaDBValue.datetime) ?? value
+                doc[field] = value.text.flatMap(NaiveDateTime.init).map(FrappeValue.datetime) ?? value
             } else {
                 doc[field] = value
             }
         }
         return doc
     }
+}
 
+extension DocumentWriter {
     /// Saves a Single as `Document.update_single` does: every row of the DocType is replaced by
     /// one text row per valid column — `name`, `owner`, `creation`, `modified`, `modified_by`,
     /// `docstatus`, `idx`, then every data field (an empty one as NULL).
     @discardableResult
-    public func setSingle(_ doctype: String, _ values: [String: MariaDBValue]) throws -> Document {
+    public func setSingle(_ doctype: String, _ values: [String: FrappeValue]) throws -> Document {
         let meta = try self.meta(doctype)
         guard meta.isSingle else { throw FrappeError.validation("\(doctype) is not a Single DocType") }
         // `tabSingles` has no key to lock, and under READ COMMITTED two saves could both delete
@@ -52,7 +54,7 @@ extension DocumentWriter {
         doc["docstatus"] = .int(0)
         doc["idx"] = .int(0)
 
-        var rows: [(String, MariaDBValue)] = [("name", .string(doctype))]
+        var rows: [(String, FrappeValue)] = [("name", .string(doctype))]
         for column in ["owner", "creation", "modified", "modified_by", "docstatus", "idx"] { rows.append((column, doc[column])) }
         for field in meta.valueFields where !DocTypeMeta.standardColumns.contains(field.fieldname) {
             rows.append((field.fieldname, doc[field.fieldname]))
@@ -73,7 +75,7 @@ extension DocumentWriter {
 
     /// Values as pymysql writes them into `tabSingles.value`: Check/Int as digits, Float as a
     /// Python float, datetimes with microseconds, NULL kept.
-    static func singlesText(_ value: MariaDBValue, fieldtype: String?) -> MariaDBValue {
+    static func singlesText(_ value: FrappeValue, fieldtype: String?) -> MariaDBValue {
         if value.isNull {
             guard let fieldtype, TypeMap.integerTypes.contains(fieldtype) || ["Currency", "Float", "Percent"].contains(fieldtype) else { return .null }
             return .string(TypeMap.integerTypes.contains(fieldtype) ? "0" : "0.0")
@@ -95,7 +97,9 @@ extension DocumentWriter {
             ON DUPLICATE KEY UPDATE password = VALUES(password), encrypted = 1
             """, [.string(doctype), .string(name), .string(fieldname), .string(try fernet.encrypt(secret))])
     }
+}
 
+extension DocumentReader {
     /// `get_decrypted_password`; nil when none is stored.
     public func getPassword(_ doctype: String, _ name: String, _ fieldname: String) throws -> String? {
         guard let token = try conn.query(

@@ -7,7 +7,7 @@ import Synchronization
 /// ``write(user:_:)``, one transaction per logical change.
 public final class Site: Sendable {
     public let config: SiteConfig
-    public let pool: ConnectionPool
+    let pool: ConnectionPool
     public let metas = MetaRegistry()
     public let cache: any SiteCache
     let fernet: Fernet?
@@ -73,11 +73,11 @@ public final class Site: Sendable {
         }
     }
 
-    /// Runs `body` with a reader on a pool thread, outside any transaction.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (DocumentWriter) throws -> T) async throws -> T {
+    /// Runs `body` with a read-only view on a pool thread, outside any transaction.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (DocumentReader) throws -> T) async throws -> T {
         do {
             return try await pool.withConnection { [metas, clock, fernet] conn in
-                try body(DocumentWriter(conn: conn, user: "Administrator", metas: metas, clock: clock, fernet: fernet))
+                try body(DocumentReader(conn: conn, metas: metas, clock: clock, fernet: fernet))
             }
         } catch let error as MariaDBError {
             throw FrappeError(mariaDB: error)

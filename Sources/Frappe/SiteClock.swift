@@ -21,22 +21,22 @@ public struct SiteClock: Sendable {
     }
 
     /// `frappe.utils.now()`: the current instant in the site zone, with microseconds.
-    public func now() -> SQLDateTime { local(Date()) }
+    public func now() -> NaiveDateTime { local(Date()) }
 
     /// A UTC instant (e.g. GitHub's `updated_at`) as the site's naive local datetime.
-    public func local(_ date: Date) -> SQLDateTime {
+    public func local(_ date: Date) -> NaiveDateTime {
         let t = date.timeIntervalSince1970
         let whole = t.rounded(.down)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
         let micro = min(999_999, max(0, Int(((t - whole) * 1_000_000).rounded(.down))))
-        return SQLDateTime(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0,
+        return NaiveDateTime(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0,
                            minute: c.minute ?? 0, second: c.second ?? 0, microsecond: micro)
     }
 
     /// The UTC instant a site-local datetime stands for.
-    public func instant(_ local: SQLDateTime) -> Date? {
+    public func instant(_ local: NaiveDateTime) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = DateComponents(year: local.year, month: local.month, day: local.day, hour: local.hour, minute: local.minute, second: local.second)

@@ -95,3 +95,17 @@ public struct SiteConfig: Sendable, CustomStringConvertible {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
     }
 }
+
+/// Where a MariaDB server listens, for commands that connect as its administrator (dev sites,
+/// the landlord database): Frappe's `db_host`/`db_port` or `db_socket`.
+public enum DatabaseAddress: Sendable, Equatable {
+    case tcp(host: String, port: Int)
+    case unixSocket(path: String)
+
+    var endpoint: MariaDBConfiguration.Endpoint {
+        switch self {
+        case .tcp(let host, let port): return .tcp(host: host, port: port)
+        case .unixSocket(let path): return .unixSocket(path: path)
+        }
+    }
+}

@@ -1,5 +1,4 @@
 import Frappe
-import MariaDB
 
 /// Who may do what (ARCHITECTURE §5). Every refusal is a PermissionError (403) saying why.
 public enum Access {
@@ -14,7 +13,7 @@ public enum Access {
 
     /// Roles with permission `ptype` on a DocType: Custom DocPerm rows when any exist (they
     /// replace the standard ones, as in Frappe), else DocPerm; permlevel 0 only.
-    public static func roles(with ptype: String, on doctype: String, reader: DocumentWriter) throws -> Set<String> {
+    public static func roles(with ptype: String, on doctype: String, reader: DocumentReader) throws -> Set<String> {
         let custom = try reader.list("Custom DocPerm", where: ["parent": .equals(.string(doctype)), "permlevel": .equals(.int(0))],
                                      fields: ["role", ptype])
         let rows = custom.isEmpty
@@ -24,13 +23,13 @@ public enum Access {
         return Set(rows.filter { $0[ptype].int == 1 }.compactMap { $0["role"].string })
     }
 
-    public static func can(_ ptype: String, _ doctype: String, caller: Caller, reader: DocumentWriter) throws -> Bool {
+    public static func can(_ ptype: String, _ doctype: String, caller: Caller, reader: DocumentReader) throws -> Bool {
         if caller.isAdministrator { return true }
         return !caller.roles.isDisjoint(with: try roles(with: ptype, on: doctype, reader: reader))
     }
 
     /// Reading methods need read permission on Repository.
-    public static func requireRead(_ call: RPCCall, reader: DocumentWriter) throws {
+    public static func requireRead(_ call: RPCCall, reader: DocumentReader) throws {
         guard try can("read", "Repository", caller: call.caller, reader: reader) else {
             throw FrappeError.permission("You do not have read permission on Repository")
         }
@@ -38,7 +37,7 @@ public enum Access {
 
     /// Actions on a repository: GitHub Admin, System Manager, or a member of a Project linked
     /// to the repository who may write to Projects.
-    public static func canAct(on repository: String, caller: Caller, reader: DocumentWriter) throws -> Bool {
+    public static func canAct(on repository: String, caller: Caller, reader: DocumentReader) throws -> Bool {
         if isAdmin(caller) { return true }
         guard !caller.isGuest, try can("write", "Project", caller: caller, reader: reader),
               try reader.meta("Project").field("repository") != nil else { return false }
@@ -48,7 +47,7 @@ public enum Access {
                                                         "user": .equals(.string(caller.user))]) > 0
     }
 
-    public static func requireAction(on repository: String, _ call: RPCCall, reader: DocumentWriter, to action: String) throws {
+    public static func requireAction(on repository: String, _ call: RPCCall, reader: DocumentReader, to action: String) throws {
         guard try canAct(on: repository, caller: call.caller, reader: reader) else {
             throw FrappeError.permission("To \(action) on \(repository) you need the GitHub Admin or System Manager role, or membership of a Project linked to it")
         }

@@ -1,6 +1,5 @@
 import Foundation
 import Frappe
-import MariaDB
 
 /// The whitelisted methods the sidecar answers, by `<module>.<function>` (ARCHITECTURE §5).
 /// Methods that need GitHub join this table as the sync lands.

@@ -1,6 +1,5 @@
 import Foundation
 import Frappe
-import MariaDB
 
 /// `setup.install`: what the original app's `after_install` patch set up, done idempotently and
 /// without wiping anything an admin configured (ARCHITECTURE §4, `reference/frappe-internals.md` §7).
@@ -22,7 +21,7 @@ public enum Install {
     public static let managedDocTypes = ["GitHub Settings", "Repository", "Repository Issue", "Repository Pull Request",
                                          "GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template"]
 
-    public static let defaultSettings: [String: MariaDBValue] = [
+    public static let defaultSettings: [String: FrappeValue] = [
         "enabled": .int(0), "auth_type": "Personal Access Token", "api_base_url": "https://api.github.com",
         "allow_unsigned_webhooks": .int(0), "default_visibility": "Private",
     ]
@@ -48,14 +47,10 @@ public enum Install {
         let added = try await site.write(user: user) { w -> [String] in
             var added: [String] = []
             for dt in Set(customFields.map(\.dt)).sorted() {
-                let meta = try w.meta(dt)
-                let existing = Set(try w.conn.query("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
-                                                    [.string(meta.tableName)]).compactMap { $0["c"].string })
-                for f in customFields where f.dt == dt && !existing.contains(f.fieldname) {
+                for f in customFields where f.dt == dt {
                     var field = DocField(fieldname: f.fieldname, fieldtype: f.type, label: f.label, options: f.options)
                     field.searchIndex = f.index
-                    for statement in try Schema.addColumn(field, to: meta) { try w.conn.executeText(statement) }
-                    added.append("\(dt).\(f.fieldname)")
+                    if try w.addColumnIfMissing(field, to: dt) { added.append("\(dt).\(f.fieldname)") }
                 }
             }
             return added
@@ -69,7 +64,7 @@ public enum Install {
             for f in customFields {
                 let name = "\(f.dt)-\(f.fieldname)"
                 guard try w.get("Custom Field", name) == nil else { continue }
-                var values: [String: MariaDBValue] = ["dt": .string(f.dt), "fieldname": .string(f.fieldname), "label": .string(f.label),
+                var values: [String: FrappeValue] = ["dt": .string(f.dt), "fieldname": .string(f.fieldname), "label": .string(f.label),
                                                       "fieldtype": .string(f.type), "insert_after": .string(f.after),
                                                       "is_system_generated": .int(1), "search_index": .int(f.index ? 1 : 0),
                                                       "module": "Erpnext Github Integration"]
@@ -117,7 +112,7 @@ public enum Install {
                            "report", "export", "import", "share", "print", "email"]
             for row in try w.list("DocPerm", where: ["parent": .equals(.string(doctype)), "parenttype": .equals("DocType")],
                                   fields: columns, orderBy: "idx") {
-                var values: [String: MariaDBValue] = ["parent": .string(doctype)]
+                var values: [String: FrappeValue] = ["parent": .string(doctype)]
                 for c in columns { values[c] = row[c] }
                 try w.insert(Document("Custom DocPerm", values))
                 added += 1
@@ -126,13 +121,13 @@ public enum Install {
         let all = try w.list("Custom DocPerm", where: ["parent": .equals(.string(doctype)), "role": .equals(.string(role)),
                                                        "permlevel": .equals(.int(0))], fields: ["name"])
         if all.isEmpty {
-            var values: [String: MariaDBValue] = ["parent": .string(doctype), "role": .string(role), "permlevel": .int(0)]
+            var values: [String: FrappeValue] = ["parent": .string(doctype), "role": .string(role), "permlevel": .int(0)]
             for f in flags { values[f] = .int(1) }
             if doctype == "GitHub Settings" { values["create"] = .int(1); values["delete"] = .int(0) }
             try w.insert(Document("Custom DocPerm", values))
             added += 1
         } else if let name = all.first?["name"].string {
-            var values: [String: MariaDBValue] = [:]
+            var values: [String: FrappeValue] = [:]
             for f in flags { values[f] = .int(1) }
             try w.update(Document("Custom DocPerm", name: name, values))
         }

@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// GitHub objects as the seed's documents (ARCHITECTURE §4). Used by the sync and by webhook
 /// handlers, so both write exactly the same rows.
@@ -22,7 +21,7 @@ public struct Mirror: Sendable {
 
     public func repository(_ repo: GitHubRepository) -> Document {
         let fullName = repo.fullName ?? "\(repo.ownerLogin ?? "")/\(repo.name)"
-        var values: [String: MariaDBValue] = [
+        var values: [String: FrappeValue] = [
             "full_name": .string(fullName), "repo_name": .string(repo.name), "github_id": .string(String(repo.id)),
             "repo_owner": .optional(repo.ownerLogin), "url": .optional(repo.htmlURL.map { Self.data($0) }),
             "visibility": .string(repo.private == true || repo.visibility == "private" || repo.visibility == "internal" ? "Private" : "Public"),
@@ -33,7 +32,7 @@ public struct Mirror: Sendable {
 
     public func issue(_ issue: GitHubIssue, repository: String) -> Document {
         let name = Self.issueName(repository, issue.number)
-        let values: [String: MariaDBValue] = [
+        let values: [String: FrappeValue] = [
             "repository": .string(repository), "issue_number": .int(issue.number), "title": .string(Self.data(issue.title ?? "")),
             "state": .string(issue.state == "closed" ? "closed" : "open"), "url": .optional(issue.htmlURL.map { Self.data($0) }),
             "github_id": .string(String(issue.id)),
@@ -50,7 +49,7 @@ public struct Mirror: Sendable {
     public func pullRequest(_ pr: GitHubPullRequest, repository: String) -> Document {
         let name = Self.issueName(repository, pr.number)
         let state = pr.isMerged ? "merged" : (pr.state == "closed" ? "closed" : "open")
-        let values: [String: MariaDBValue] = [
+        let values: [String: FrappeValue] = [
             "repository": .string(repository), "pr_number": .int(pr.number), "title": .string(Self.data(pr.title ?? "")),
             "state": .string(state), "author": .optional(pr.user?.login), "github_id": .string(String(pr.id)),
             "url": .optional(pr.htmlURL.map { Self.data($0) }), "head_branch": .optional(pr.head.map { Self.data($0.ref) }),
@@ -77,7 +76,7 @@ public struct Mirror: Sendable {
     }
 
     /// A GitHub instant in the site's time zone (never UTC, never a fixed zone).
-    public func time(_ date: GitHubDate?) -> MariaDBValue {
+    public func time(_ date: GitHubDate?) -> FrappeValue {
         date.map { .datetime(clock.local($0.date)) } ?? .null
     }
 

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 import Metrics
 
 /// What one sync did, returned by `sync_repo` and kept in a GitHub Sync Run row.
@@ -65,18 +64,10 @@ public struct RepositorySync: Sendable {
     public func run() async throws -> SyncSummary {
         let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(repository)".utf8)).prefix(20)
             .map { String(format: "%02x", $0) }.joined()
-        return try await site.pool.withLease { lease in
-            let got = try await lease.run { try $0.query("SELECT GET_LOCK(?, 0) AS l", [.string(lockName)]).first?["l"].int }
-            guard got == 1 else { throw FrappeError.validation("A sync of \(repository) is already running; try again when it has finished") }
-            do {
-                let summary = try await recorded()
-                _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(lockName)]) }
-                return summary
-            } catch {
-                _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(lockName)]) }
-                throw error
-            }
+        guard let summary = try await site.withNamedLock(lockName, { try await recorded() }) else {
+            throw FrappeError.validation("A sync of \(repository) is already running; try again when it has finished")
         }
+        return summary
     }
 
     /// The sync inside a GitHub Sync Run row: Running, then Succeeded or Failed with the counts.
@@ -281,7 +272,7 @@ public struct RepositorySync: Sendable {
     }
 
     /// GitHub login → ERP user, through `User.github_username` (installed by setup.install).
-    static func userMap(_ r: DocumentWriter) throws -> [String: String] {
+    static func userMap(_ r: DocumentReader) throws -> [String: String] {
         guard try r.meta("User").field("github_username") != nil else { return [:] }
         var map: [String: String] = [:]
         for row in try r.list("User", where: ["github_username": .isSet, "enabled": .equals(.int(1))], fields: ["name", "github_username"]) {

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// Conditional-request validators kept in the site (`GitHub ETag`), so a re-sync after a restart
 /// is still answered 304. Keys are a SHA-256 of the credential identity and URL: no token is stored.

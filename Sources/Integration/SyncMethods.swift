@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// What the methods share: one GitHub client per site (one rate-limit budget).
 public struct IntegrationContext: Sendable {
@@ -54,7 +53,7 @@ enum SyncMethods {
                 let client = try await context.deskClient(call.site)
                 let org = call.args.string("organization")
                 let repos = try await github { try await (org.map { client.organizationRepositories($0) } ?? client.userRepositories()).collect() }
-                return .array(repos.map { repo in
+                return .array(repos.map { repo -> JSONValue in
                     .object(["full_name": .string(repo.fullName ?? repo.name), "name": .string(repo.name), "private": .bool(repo.private ?? false),
                              "html_url": .string(repo.htmlURL ?? ""), "default_branch": .string(repo.defaultBranch ?? "")])
                 })
@@ -177,7 +176,7 @@ enum MemberSync {
 
 /// `get_repository_activity`: what changed in the mirror in the last N days.
 enum Activity {
-    static func summary(repository: String, days: Int, reader r: DocumentWriter) throws -> JSONValue {
+    static func summary(repository: String, days: Int, reader r: DocumentReader) throws -> JSONValue {
         guard try r.get("Repository", repository) != nil else { throw FrappeError.notFound("Repository \(repository) not found") }
         let since = r.clock.local(Date().addingTimeInterval(-Double(max(1, days)) * 86_400))
         func recent(_ doctype: String, _ number: String) throws -> [JSONValue] {

@@ -198,14 +198,14 @@ final class PreparedStatement {
         case .double: return .double(buffer.load(as: Double.self))
         case .date:
             let t = buffer.load(as: MYSQL_TIME.self)
-            return .date(SQLDate(year: Int(t.year), month: Int(t.month), day: Int(t.day)))
+            return .date(NaiveDate(year: Int(t.year), month: Int(t.month), day: Int(t.day)))
         case .datetime:
             let t = buffer.load(as: MYSQL_TIME.self)
-            return .datetime(SQLDateTime(year: Int(t.year), month: Int(t.month), day: Int(t.day), hour: Int(t.hour),
+            return .datetime(NaiveDateTime(year: Int(t.year), month: Int(t.month), day: Int(t.day), hour: Int(t.hour),
                                          minute: Int(t.minute), second: Int(t.second), microsecond: Int(t.second_part)))
         case .time:
             let t = buffer.load(as: MYSQL_TIME.self)
-            return .time(SQLTime(hours: Int(t.day) * 24 + Int(t.hour), minutes: Int(t.minute), seconds: Int(t.second),
+            return .time(NaiveTime(hours: Int(t.day) * 24 + Int(t.hour), minutes: Int(t.minute), seconds: Int(t.second),
                                  microseconds: Int(t.second_part), isNegative: t.neg != 0))
         case .decimal, .text, .binary:
             let bytes: [UInt8]

@@ -1,6 +1,5 @@
 import Foundation
 import Frappe
-import MariaDB
 
 /// The parts of a request authentication looks at.
 struct AuthRequest: Sendable {
@@ -85,7 +84,7 @@ struct Authenticator: Sendable {
         guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else { throw FrappeError.authentication("Invalid API key or secret") }
         let (key, secret) = (pair[0], pair[1])
         let user = try await site.read { r -> String? in
-            guard let user = try r.conn.query("SELECT name FROM tabUser WHERE api_key = ? AND enabled = 1", [.string(key)]).first?["name"].string,
+            guard let user = try r.user(forAPIKey: key),
                   let stored = try r.getPassword("User", user, "api_secret") else { return nil }
             return Self.constantTimeEqual(stored, secret) ? user : nil
         }
@@ -94,10 +93,7 @@ struct Authenticator: Sendable {
     }
 
     private func caller(_ user: String, via: Caller.Via, site: Site) async throws -> Caller {
-        let roles = try await site.read { r -> Set<String>? in
-            guard try Roles.isEnabledUser(user, conn: r.conn) else { return nil }
-            return try Roles.of(user, conn: r.conn)
-        }
+        let roles = try await site.read { try $0.rolesOfEnabledUser(user) }
         guard let roles else { throw FrappeError.authentication("User \(user) does not exist or is disabled") }
         return Caller(user: user, roles: roles, via: via)
     }

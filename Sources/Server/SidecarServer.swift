@@ -129,7 +129,7 @@ public struct SidecarServer: Sendable {
         for name in names {
             do {
                 let site = try await sites.site(name)
-                _ = try await site.pool.withConnection { try $0.ping() }
+                try await site.ping()
             } catch {
                 return Self.json(503, Data(#"{"status":"unavailable","site":"\#(name)"}"#.utf8))
             }

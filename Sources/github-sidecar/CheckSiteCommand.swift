@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Frappe
-import MariaDB
 
 /// Prints what the sidecar sees of a site: its time zone, this app's DocTypes with their row
 /// counts, and GitHub Settings (secrets masked).
@@ -20,7 +19,7 @@ struct CheckSiteCommand: AsyncParsableCommand {
             var lines = ["site \(config.site): database \(config.dbName), time zone \(r.clockZone)"]
             for doctype in Self.doctypes {
                 let meta = try r.meta(doctype)
-                let count = try r.conn.query("SELECT COUNT(*) AS n FROM `\(meta.tableName)`").first?["n"].int ?? 0
+                let count = try r.count(doctype)
                 let children = meta.tableFields.compactMap(\.options).joined(separator: ", ")
                 lines.append("  \(doctype): \(count) rows, \(meta.valueFields.count) fields, autoname \(meta.autoname ?? "hash")"
                              + (children.isEmpty ? "" : ", child tables: \(children)"))

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Frappe
-import MariaDB
 
 /// Saves GitHub Settings from the command line (what an admin would type into the desk form),
 /// through the document store: the token and secret go to `__Auth`, never to a column or a log.
@@ -16,7 +15,7 @@ struct ConfigureCommand: AsyncParsableCommand {
     @Option(help: "Default organisation.") var organization: String?
 
     func run() async throws {
-        var values: [String: MariaDBValue] = ["enabled": .int(1)]
+        var values: [String: FrappeValue] = ["enabled": .int(1)]
         if let name = tokenEnv {
             guard let token = ProcessInfo.processInfo.environment[name], !token.isEmpty else { throw ValidationError("$\(name) is empty") }
             values["personal_access_token"] = .string(token)

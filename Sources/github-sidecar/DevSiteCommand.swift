@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Frappe
-import MariaDB
 
 struct DevSiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +26,7 @@ struct DevSiteCommand: AsyncParsableCommand {
         @Option(name: .customLong("redis-cache"), help: "redis_cache URL for site_config.json.") var redisCache: String?
 
         func run() async throws {
-            let endpoint: MariaDBConfiguration.Endpoint = dbSocket.map { .unixSocket(path: $0) } ?? .tcp(host: dbHost, port: dbPort)
+            let endpoint: DatabaseAddress = dbSocket.map { .unixSocket(path: $0) } ?? .tcp(host: dbHost, port: dbPort)
             let result = try await DevSite.create(DevSite.Request(
                 bench: URL(fileURLWithPath: bench), site: site, endpoint: endpoint, rootUser: dbRootUsername, rootPassword: dbRootPassword,
                 frappeFixtures: URL(fileURLWithPath: frappeSchema), appFolder: URL(fileURLWithPath: app), timeZone: timeZone,

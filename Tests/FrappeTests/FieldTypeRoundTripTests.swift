@@ -9,7 +9,7 @@ import Testing
 @Suite("Every fieldtype round-trips through the store")
 struct FieldTypeRoundTripTests {
     /// One value per fieldtype, as Frappe would hold it after saving.
-    static let values: [(fieldtype: String, value: MariaDBValue)] = [
+    static let values: [(fieldtype: String, value: FrappeValue)] = [
         ("Currency", .decimal("1234567.123456789")), ("Float", .decimal("-0.5")), ("Percent", .decimal("99.5")),
         ("Duration", .decimal("3600")), ("Int", .int(-42)), ("Check", .int(1)),
         ("Rating", .decimal("0.8")), ("Data", "Zürich 😀 東京"), ("Link", "Administrator"), ("Dynamic Link", "Administrator"),
@@ -18,9 +18,9 @@ struct FieldTypeRoundTripTests {
         ("Attach", "/files/a.pdf"), ("Attach Image", "/files/a.png"), ("Long Text", .string(String(repeating: "long 😀 ", count: 20_000))),
         ("Code", "print('hi')"), ("Text Editor", "<p>hi</p>"), ("Markdown Editor", "# hi"), ("HTML Editor", "<b>hi</b>"),
         ("Signature", "data:image/png;base64,AAAA"), ("Barcode", "<svg/>"), ("Geolocation", #"{"type":"FeatureCollection"}"#),
-        ("Date", .date(SQLDate(year: 2024, month: 2, day: 29))),
-        ("Datetime", .datetime(SQLDateTime(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 58, microsecond: 123_456))),
-        ("Time", .time(SQLTime(hours: 13, minutes: 14, seconds: 15, microseconds: 16))), ("JSON", #"{"a": [1, 2, "ü"]}"#),
+        ("Date", .date(NaiveDate(year: 2024, month: 2, day: 29))),
+        ("Datetime", .datetime(NaiveDateTime(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 58, microsecond: 123_456))),
+        ("Time", .time(NaiveTime(hours: 13, minutes: 14, seconds: 15, microseconds: 16))), ("JSON", #"{"a": [1, 2, "ü"]}"#),
     ]
 
     static func fieldname(_ fieldtype: String) -> String { "f_" + fieldtype.lowercased().replacingOccurrences(of: " ", with: "_") }
@@ -50,7 +50,7 @@ struct FieldTypeRoundTripTests {
         let root = try await TestSite.rootConnection()
         try root.executeText(try Schema.createTable(meta))
 
-        var values: [String: MariaDBValue] = [:]
+        var values: [String: FrappeValue] = [:]
         for (fieldtype, value) in Self.values { values[Self.fieldname(fieldtype)] = value }
         values["f_password"] = "s3cret-e\u{301}😀"   // "é" as e + combining accent: Python's len() is 10, Swift's count 9
         values["f_big_int"] = .int(9_007_199_254_740_993)

@@ -1,5 +1,5 @@
 import Foundation
-import Frappe
+@testable import Frappe
 import Integration
 import MariaDB
 import TestSupport

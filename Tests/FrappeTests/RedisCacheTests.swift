@@ -35,7 +35,7 @@ struct RedisCacheTests {
         let docUpdate = try #require(messages.first { $0["event"]?.string == "doc_update" && $0["message"]?["doctype"]?.string == "Repository" })
         #expect(docUpdate["room"]?.string == "doc:Repository/\(repo)")
         #expect(docUpdate["message"]?["name"]?.string == repo)
-        #expect(SQLDateTime(docUpdate["message"]?["modified"]?.string ?? "") != nil)
+        #expect(NaiveDateTime(docUpdate["message"]?["modified"]?.string ?? "") != nil)
         let listUpdate = try #require(messages.first { $0["event"]?.string == "list_update" })
         #expect(listUpdate["room"]?.string == "doctype:Repository")
         #expect(listUpdate["message"]?["user"]?.string == "Administrator")

@@ -30,7 +30,7 @@ struct SinglesAndPasswordsTests {
         #expect(rows["docstatus"]?.string == "0")
         #expect(rows["webhook_secret"]?.isNull == true, "an empty field is kept as a NULL row")
         #expect(rows["personal_access_token"]?.string == String(repeating: "*", count: "ghp_secret_value_123".count))
-        #expect(SQLDateTime(rows["modified"]?.string ?? "") != nil && (rows["modified"]?.string?.count ?? 0) == 26)
+        #expect(NaiveDateTime(rows["modified"]?.string ?? "") != nil && (rows["modified"]?.string?.count ?? 0) == 26)
         let settings = try await made.site.read { try $0.getSingle("GitHub Settings") }
         #expect(settings["enabled"] == .int(1))
         #expect(try await made.site.read { try $0.getPassword("GitHub Settings", "GitHub Settings", "personal_access_token") } == "ghp_secret_value_123")

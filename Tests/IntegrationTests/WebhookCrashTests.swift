@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Frappe
+@testable import Frappe
 import GitHub
 import Integration
 import MariaDB

@@ -18,9 +18,9 @@ struct ValueRoundTripTests {
         let written: [MariaDBValue] = [
             .int(1), .int(-42), .int(Int64.min), .uint(UInt64.max), .decimal("123456789012.123456789"), .double(0.1),
             .string("😀 4-byte UTF-8 𝄞"), .string("text with 'quotes' and \\ backslash"), .string(big), .bytes(bytes),
-            .date(SQLDate(year: 2024, month: 2, day: 29)),
-            .datetime(SQLDateTime(year: 2024, month: 2, day: 29, hour: 13, minute: 14, second: 15, microsecond: 123456)),
-            .time(SQLTime(hours: 838, minutes: 59, seconds: 59, microseconds: 1, isNegative: true)),
+            .date(NaiveDate(year: 2024, month: 2, day: 29)),
+            .datetime(NaiveDateTime(year: 2024, month: 2, day: 29, hour: 13, minute: 14, second: 15, microsecond: 123456)),
+            .time(NaiveTime(hours: 838, minutes: 59, seconds: 59, microseconds: 1, isNegative: true)),
             .string(#"{"a": [1, 2, "ü"]}"#),
         ]
         try conn.execute("INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", written)
@@ -43,8 +43,8 @@ struct ValueRoundTripTests {
         let row = try conn.query("SELECT CAST('2025-01-02 03:04:05' AS DATETIME(6)) AS a, CAST('2025-01-02 03:04:05.000007' AS DATETIME(6)) AS b")[0]
         #expect(row["a"].text == "2025-01-02 03:04:05.000000")
         #expect(row["b"].text == "2025-01-02 03:04:05.000007")
-        #expect(SQLDateTime("2025-01-02 03:04:05.5")?.microsecond == 500_000)
-        #expect(SQLDateTime("2025-13-02 03:04:05") == nil)
+        #expect(NaiveDateTime("2025-01-02 03:04:05.5")?.microsecond == 500_000)
+        #expect(NaiveDateTime("2025-13-02 03:04:05") == nil)
     }
 }
 

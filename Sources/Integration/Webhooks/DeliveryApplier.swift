@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// Applies one stored delivery to the site, through the document store, inside the worker's
 /// transaction. Handlers never call GitHub: everything comes from the payload, so applying is

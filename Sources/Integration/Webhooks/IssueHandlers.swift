@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// `issues`, `pull_request` and `pull_request_review`. Each payload carries the whole object, so
 /// every action (opened, edited, labeled, assigned, review_requested, synchronize, …) is applied
@@ -46,7 +45,7 @@ extension DeliveryApplier {
             return .skipped("Pull requests cannot be deleted or transferred; the issues event is ignored")
         }
         if let stale = try staleness(of: e.issue.updatedAt, against: stored, what: "pull request") { return stale }
-        var values: [String: MariaDBValue] = ["updated_at": try mirror.time(e.issue.updatedAt)]
+        var values: [String: FrappeValue] = ["updated_at": try mirror.time(e.issue.updatedAt)]
         if let title = e.issue.title { values["title"] = .string(Mirror.data(title)) }
         if let body = e.issue.body { values["body"] = .string(Mirror.text(body)) }
         if let state = e.issue.state {

@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// `push`, `create`/`delete` (branches), `member` and `repository`. These change child rows of the
 /// Repository, so each locks the Repository row first: two deliveries for one repository then

@@ -1,6 +1,5 @@
 import Foundation
 import Frappe
-import MariaDB
 
 /// A repository renamed or transferred on GitHub: `frappe.rename_doc` for the Repository, and for
 /// its issues and pull requests, whose names (`<full_name>-#<n>`) embed the repository's. Links

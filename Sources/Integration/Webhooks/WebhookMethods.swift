@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// `webhooks.*` and the hook-management `github_api.*` methods (ARCHITECTURE §3.5, §5).
 public enum WebhookMethods {

@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// Which deliveries a site accepts (ARCHITECTURE §3.5): signed with `webhook_secret`, or with
 /// `previous_webhook_secret` for a grace period after a rotation, or — only when GitHub Settings
@@ -16,7 +15,7 @@ struct WebhookPolicy: Sendable {
     let verifier: WebhookVerifier
     let allowUnsigned: Bool
 
-    static func load(_ r: DocumentWriter) throws -> WebhookPolicy {
+    static func load(_ r: DocumentReader) throws -> WebhookPolicy {
         let settings = try r.getSingle("GitHub Settings")
         var secrets: [String] = []
         if let current = try r.getPassword("GitHub Settings", "GitHub Settings", "webhook_secret"), !current.isEmpty {

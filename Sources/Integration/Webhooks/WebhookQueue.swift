@@ -1,7 +1,6 @@
 import Foundation
 import Frappe
 import GitHub
-import MariaDB
 
 /// The delivery queue kept in `tabGitHub Webhook Delivery`.
 ///
@@ -44,20 +43,20 @@ public struct WebhookQueue: Sendable {
                 return true
             }
             let attempts = (delivery["attempts"].int ?? 0) + 1
-            var values: [String: MariaDBValue] = ["attempts": .int(attempts)]
-            try w.conn.executeText("SAVEPOINT webhook_apply")
+            var values: [String: FrappeValue] = ["attempts": .int(attempts)]
             do {
-                let outcome = try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
-                                                                   payload: Data((delivery["payload"].text ?? "").utf8))
+                // The handler's writes are undone on failure; the claim and this record of it commit.
+                let outcome = try w.withSavepoint {
+                    try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
+                                                         payload: Data((delivery["payload"].text ?? "").utf8))
+                }
                 values["status"] = .string(outcome.status.rawValue)
                 values["last_error"] = .optional(outcome.reason)
                 values["processed_at"] = .datetime(w.now())
                 values["next_attempt_at"] = .null
-            } catch let error as MariaDBError where error.isRetryableTransaction || error.isConnectionLost {
+            } catch where Site.abortsTransaction(error) {
                 throw error   // the whole transaction is gone: retried as a whole, or the delivery stays queued
             } catch {
-                // Undo the handler's writes only; the claim and this record of the failure commit.
-                try w.conn.executeText("ROLLBACK TO SAVEPOINT webhook_apply")
                 let failure = DeliveryFailure(error)
                 if failure.permanent || attempts >= policy.maxAttempts {
                     values["status"] = "Failed"
@@ -107,8 +106,8 @@ struct DeliveryFailure {
         case let e as FrappeError:
             let transient: Set<FrappeExceptionType> = [.internalError, .serviceUnavailable, .tooManyRequestsError]
             (reason, permanent) = ("\(e.type.rawValue): \(e.message)", !transient.contains(e.type))
-        case let e as MariaDBError:
-            (reason, permanent) = ("Database error \(e.code)", false)
+        case let e where FrappeError(database: e) != nil:
+            (reason, permanent) = (FrappeError(database: e)?.message ?? "Database error", false)
         default:
             (reason, permanent) = ("\(type(of: error))", false)
         }

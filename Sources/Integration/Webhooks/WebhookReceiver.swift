@@ -1,6 +1,5 @@
 import Foundation
 import Frappe
-import MariaDB
 
 /// `webhooks.github_webhook`: verify, store, acknowledge (ARCHITECTURE §3.5). Nothing is applied
 /// here: GitHub allows 10 s and never retries on its own, so the receipt only has to make the

@@ -1,0 +1,93 @@
+import Foundation
+import MariaDB
+
+// The few things the product needs of a site beyond documents, each a named operation so that
+// no SQL and no connection leaves this module (ARCHITECTURE §2).
+
+extension Site {
+    /// Runs `body` while holding the MariaDB named lock `name` (`GET_LOCK`, visible to every
+    /// process on the server), so a piece of work runs once at a time across sidecars.
+    /// Nil, without running `body`, when someone else holds it.
+    public func withNamedLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T? {
+        do {
+            return try await pool.withLease { lease -> T? in
+                let got = try await lease.run { try $0.query("SELECT GET_LOCK(?, 0) AS l", [.string(name)]).first?["l"].int }
+                guard got == 1 else { return nil }
+                do {
+                    let value = try await body()
+                    _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(name)]) }
+                    return value
+                } catch {
+                    _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(name)]) }
+                    throw error
+                }
+            }
+        } catch let error as MariaDBError {
+            throw FrappeError(mariaDB: error)
+        }
+    }
+
+    /// Whether the site's database answers (for `/readyz`).
+    public func ping() async throws {
+        do { _ = try await pool.withConnection { try $0.ping() } } catch let error as MariaDBError { throw FrappeError(mariaDB: error) }
+    }
+
+    /// Whether `error` ended the whole transaction (a deadlock, a lock-wait timeout, a lost
+    /// connection): the caller must let it reach ``write(user:_:)``, which retries or fails the
+    /// transaction as a whole, instead of recording it as the failure of one item.
+    public static func abortsTransaction(_ error: any Error) -> Bool {
+        guard let error = error as? MariaDBError else { return false }
+        return error.isRetryableTransaction || error.isConnectionLost
+    }
+}
+
+extension DocumentReader {
+    /// The enabled user whose `api_key` this is (`frappe.auth.validate_api_key_secret`).
+    public func user(forAPIKey key: String) throws -> String? {
+        try conn.query("SELECT name FROM tabUser WHERE api_key = ? AND enabled = 1", [.string(key)]).first?["name"].string
+    }
+
+    /// `frappe.get_roles` of an enabled user; nil when the user does not exist or is disabled.
+    public func rolesOfEnabledUser(_ user: String) throws -> Set<String>? {
+        guard try Roles.isEnabledUser(user, conn: conn) else { return nil }
+        return try Roles.of(user, conn: conn)
+    }
+}
+
+extension DocumentWriter {
+    /// Runs `body` inside a savepoint: when it throws, its writes are undone and the error is
+    /// rethrown, while what the transaction did before stays (a claimed queue row, say). An error
+    /// that ended the whole transaction (``Site/abortsTransaction(_:)``) is rethrown untouched.
+    public func withSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try conn.executeText("SAVEPOINT frappe_sidecar_item")
+        do {
+            return try body()
+        } catch {
+            if Site.abortsTransaction(error) { throw error }
+            try conn.executeText("ROLLBACK TO SAVEPOINT frappe_sidecar_item")
+            throw error
+        }
+    }
+
+    /// Adds the column a field of `doctype` needs when its table lacks it (a Custom Field's
+    /// `ALTER TABLE`, as `frappe.db.updatedb` does). DDL commits on its own in MariaDB; the
+    /// statement is `ADD COLUMN IF NOT EXISTS`, so a re-run is safe. True when it was added.
+    @discardableResult
+    public func addColumnIfMissing(_ field: DocField, to doctype: String) throws -> Bool {
+        let meta = try self.meta(doctype)
+        let existing = Set(try conn.query(
+            "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
+            [.string(meta.tableName)]).compactMap { $0["c"].string })
+        guard !existing.contains(field.fieldname) else { return false }
+        for statement in try Schema.addColumn(field, to: meta) { try conn.executeText(statement) }
+        return true
+    }
+}
+
+extension FrappeError {
+    /// The Frappe error a failure of the database stands for, or nil when `error` is not one.
+    public init?(database error: any Error) {
+        guard let error = error as? MariaDBError else { return nil }
+        self.init(mariaDB: error)
+    }
+}

@@ -1,0 +1,2 @@
+// GitHub's payloads share the one JSON value type with the Frappe side.
+@_exported import CoreValues
