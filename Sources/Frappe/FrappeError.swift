@@ -50,12 +50,23 @@ public struct FrappeError: Error, Sendable, CustomStringConvertible, Equatable {
     public var title: String
     /// Extra keys for the response body (e.g. `retry_after` on a 429).
     public var extras: [String: String]
+    /// Why, for code and tests that must tell refusals of one class apart without reading the
+    /// message (which is for people and may change). Sent as `exc_cause`.
+    public var cause: Cause?
 
-    public init(_ type: FrappeExceptionType, _ message: String, title: String = "Message", extras: [String: String] = [:]) {
+    public init(_ type: FrappeExceptionType, _ message: String, title: String = "Message", extras: [String: String] = [:],
+                cause: Cause? = nil) {
         self.type = type
         self.message = message
         self.title = title
         self.extras = extras
+        self.cause = cause
+    }
+
+    /// An open set of causes; each module declares its own (`extension FrappeError.Cause`).
+    public struct Cause: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
     }
 
     public var description: String { "\(type.rawValue): \(message)" }
@@ -88,6 +99,9 @@ public enum FrappeResponseBody {
             "_server_messages": jsonString([innerString], pythonSeparators: true),
         ]
         for (k, v) in error.extras { body[k] = v }
+        // A stable code beside Frappe's keys (clients ignore keys they do not know), so scripts
+        // and tests can tell refusals of one class apart without reading the message.
+        if let cause = error.cause { body["exc_cause"] = cause.rawValue }
         return (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data(#"{"exc_type":"Exception"}"#.utf8)
     }

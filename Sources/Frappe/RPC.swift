@@ -114,28 +114,82 @@ public struct RPCResult: Sendable {
     }
 }
 
-/// One whitelisted method, as `@frappe.whitelist(allow_guest=…, methods=[…])` declares it.
+/// An argument a method declares. A required one that is missing (or empty) is refused with
+/// Frappe's 417 naming it before the method runs, on every path (bridge, API key, session).
+public struct RPCArgument: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let name: String
+    public let isRequired: Bool
+
+    public init(_ name: String, required: Bool = true) {
+        self.name = name
+        self.isRequired = required
+    }
+
+    public init(stringLiteral name: String) { self.init(name) }
+
+    /// An argument the method may go without (`def fn(body=None)`).
+    public static func optional(_ name: String) -> RPCArgument { RPCArgument(name, required: false) }
+
+    public var description: String { isRequired ? name : "\(name)=None" }
+}
+
+/// Who may call a method, checked before its body runs (ARCHITECTURE §5): a refusal is a
+/// PermissionError (403) saying what is missing. `summary` is what the catalogue prints.
+public struct RPCPermission: Sendable {
+    public let summary: String
+    public let check: @Sendable (RPCCall) async throws -> Void
+
+    public init(_ summary: String, check: @escaping @Sendable (RPCCall) async throws -> Void) {
+        self.summary = summary
+        self.check = check
+    }
+
+    /// Anyone who reached the method: a guest route authenticates its request itself (HMAC,
+    /// signed state); any other method is already closed to Guest by the server.
+    public static let anyCaller = RPCPermission("any logged-in user") { _ in }
+}
+
+/// One whitelisted method, as `@frappe.whitelist(allow_guest=…, methods=[…])` declares it, with
+/// its arguments and who may call it, so the table reads like the Python module it stands for.
 public struct RPCMethod: Sendable {
     public let name: String
     public let verbs: Set<String>
     public let allowGuest: Bool
-    public let respond: @Sendable (RPCCall) async throws -> RPCResult
+    public let arguments: [RPCArgument]
+    public let permission: RPCPermission
+    let body: @Sendable (RPCCall) async throws -> RPCResult
     /// The method reads only the raw body and headers (a webhook receiver): the server does not
     /// parse arguments, so a body that is not valid JSON or form data still reaches it.
     public var takesRawBody = false
 
     public init(_ name: String, verbs: Set<String> = ["GET", "POST", "PUT", "DELETE"], allowGuest: Bool = false,
+                arguments: [RPCArgument] = [], permission: RPCPermission = .anyCaller,
                 handler: @escaping @Sendable (RPCCall) async throws -> JSONValue?) {
-        self.init(name, verbs: verbs, allowGuest: allowGuest, respond: { RPCResult(message: try await handler($0)) })
+        self.init(name, verbs: verbs, allowGuest: allowGuest, arguments: arguments, permission: permission,
+                  respond: { RPCResult(message: try await handler($0)) })
     }
 
     public init(_ name: String, verbs: Set<String> = ["GET", "POST", "PUT", "DELETE"], allowGuest: Bool = false,
+                arguments: [RPCArgument] = [], permission: RPCPermission = .anyCaller,
                 respond: @escaping @Sendable (RPCCall) async throws -> RPCResult) {
         self.name = name
         self.verbs = verbs
         self.allowGuest = allowGuest
-        self.respond = respond
+        self.arguments = arguments
+        self.permission = permission
+        self.body = respond
     }
+
+    /// Permission first (it may read the argument it is about), then the required arguments,
+    /// then the body.
+    public func respond(_ call: RPCCall) async throws -> RPCResult {
+        try await permission.check(call)
+        for argument in arguments where argument.isRequired { _ = try call.args.require(argument.name) }
+        return try await body(call)
+    }
+
+    /// `module.fn(arg, other=None)`, as the README's catalogue lists it.
+    public var signature: String { "\(name)(\(arguments.map(\.description).joined(separator: ", ")))" }
 }
 
 /// Everything a method sees of its call.

@@ -7,6 +7,8 @@ struct AuthRequest: Sendable {
     var pathWithQuery: String
     var headers: [String: String]
     var body: Data
+    /// Frappe's `sid` cookie, as Hummingbird's cookie parser read it.
+    var sessionCookie: String?
 
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
@@ -36,7 +38,7 @@ struct Authenticator: Sendable {
         if let authorization = request.header("authorization") {
             return try await apiKey(authorization, site: site)
         }
-        if let sid = Self.cookie("sid", in: request.header("cookie")), !sid.isEmpty, sid != "Guest", let sessions {
+        if let sid = request.sessionCookie, !sid.isEmpty, sid != "Guest", let sessions {
             guard let user = try await sessions.user(forSessionCookie: sid, site: site.name), user != "Guest" else { return .guest }
             return try await caller(user, via: .session, site: site)
         }
@@ -96,15 +98,6 @@ struct Authenticator: Sendable {
         let roles = try await site.read { try $0.rolesOfEnabledUser(user) }
         guard let roles else { throw FrappeError.authentication("User \(user) does not exist or is disabled") }
         return Caller(user: user, roles: roles, via: via)
-    }
-
-    static func cookie(_ name: String, in header: String?) -> String? {
-        guard let header else { return nil }
-        for part in header.split(separator: ";") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if kv.count == 2, kv[0] == name { return kv[1].removingPercentEncoding ?? kv[1] }
-        }
-        return nil
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -2,12 +2,13 @@ import Foundation
 import Frappe
 import Hummingbird
 import Logging
-import Metrics
 import NIOCore
 import Prometheus
 
 /// The sidecar's HTTP face: Frappe's `/api/method/erpnext_github_integration.<module>.<fn>`
 /// shape for every method of the table, plus `/healthz`, `/readyz` and `/metrics`.
+///
+/// A call passes, in order: metrics → Frappe-shaped errors → site and body → caller → the method.
 public struct SidecarServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -26,6 +27,7 @@ public struct SidecarServer: Sendable {
     }
 
     public static let appPrefix = "erpnext_github_integration."
+    static let methodPrefix = "/api/method/" + appPrefix
 
     let configuration: Configuration
     let sites: SiteDirectory
@@ -46,7 +48,9 @@ public struct SidecarServer: Sendable {
 
     /// The Hummingbird application; `onServerRunning` learns the bound port (useful with port 0).
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: SidecarRequestContext.self)
+        router.add(middleware: RPCMetricsMiddleware(registry: registry, methodNames: Set(methods.keys)))
+        router.add(middleware: FrappeErrorMiddleware(logger: logger))
         router.get("/healthz") { _, _ in Self.json(200, Data(#"{"status":"ok"}"#.utf8)) }
         router.get("/readyz") { _, _ in await readiness() }
         router.get("/metrics") { _, _ in
@@ -54,9 +58,12 @@ public struct SidecarServer: Sendable {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        let rpc = router.group("/api/method")
+            .add(middleware: SiteMiddleware(sites: sites, maxBodyBytes: configuration.maxBodyBytes))
+            .add(middleware: AuthenticationMiddleware(authenticator: authenticator))
         for verb in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
-            router.on("/api/method/{method}", method: verb) { request, context in
-                await handle(request, method: context.parameters.get("method") ?? "")
+            rpc.on("{method}", method: verb) { request, context in
+                try await call(request, context: context, path: context.parameters.get("method") ?? "")
             }
         }
         return Application(router: router,
@@ -65,71 +72,31 @@ public struct SidecarServer: Sendable {
                            logger: logger)
     }
 
-    /// (`MetricNameDescriptor` is not Sendable, so these are made where they are used.)
-    static var requestsMetric: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "sidecar", metricName: "rpc_requests", unitName: "total", helpText: "RPC requests by method and HTTP status")
-    }
-    static var durationMetric: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "sidecar", metricName: "rpc_duration", unitName: "seconds", helpText: "RPC latency by method")
-    }
-    static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
-                                             .milliseconds(1000), .seconds(5), .seconds(30), .seconds(120)]
-
-    /// One RPC: site → body → caller → method → Frappe-shaped answer.
-    func handle(_ request: Request, method path: String) async -> Response {
-        let started = DispatchTime.now()
-        var label = "unknown"
-        var status = 500
-        defer {
-            registry.makeCounter(descriptor: Self.requestsMetric, labels: [("method", label), ("status", String(status))]).increment()
-            registry.makeDurationHistogram(descriptor: Self.durationMetric, labels: [("method", label)], buckets: Self.latencyBuckets)
-                .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
+    /// One RPC, once site, body and caller are known: the method of the table, its verbs, Guest's
+    /// access, its arguments, then its answer as `{"message": …}`.
+    func call(_ request: Request, context: SidecarRequestContext, path: String) async throws -> Response {
+        guard path.hasPrefix(Self.appPrefix), let rpc = methods[String(path.dropFirst(Self.appPrefix.count))] else {
+            throw FrappeError.validation("Failed to get method for command \(path) with No module named '\(path)'")
         }
-        do {
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let siteName = try sites.bench.resolveSite(siteHeader: headers["x-frappe-site-name"], host: request.head.authority ?? headers["host"])
-            let site = try await sites.site(siteName)
-            let body: Data
-            do {
-                body = Data(buffer: try await request.body.collect(upTo: configuration.maxBodyBytes))
-            } catch {
-                throw FrappeError(.requestEntityTooLarge, "Request body is larger than \(configuration.maxBodyBytes / 1_048_576) MB")
-            }
-            let pathWithQuery = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
-            let caller = try await authenticator.authenticate(
-                AuthRequest(method: request.method.rawValue, pathWithQuery: pathWithQuery, headers: headers, body: body), site: site)
-            guard path.hasPrefix(Self.appPrefix), let rpc = methods[String(path.dropFirst(Self.appPrefix.count))] else {
-                throw FrappeError.validation("Failed to get method for command \(path) with No module named '\(path)'")
-            }
-            label = rpc.name
-            guard rpc.verbs.contains(request.method.rawValue) else {
-                throw FrappeError(.permissionError, "Not permitted", title: "Method Not Allowed")
-            }
-            if caller.isGuest, !rpc.allowGuest {
-                throw FrappeError(.permissionError, "<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>\(path)</strong> is not whitelisted.</details>", title: "Method Not Allowed")
-            }
-            let args = rpc.takesRawBody ? RPCArguments() : try RPCArguments(query: request.uri.query, body: body, contentType: headers["content-type"])
-            let result = try await rpc.respond(RPCCall(site: site, caller: caller, args: args, headers: headers, rawBody: body))
-            status = result.status
-            return Self.json(result.status, FrappeResponseBody.success(json: result.message))
-        } catch let error as FrappeError {
-            status = error.httpStatus
-            if status >= 500 { logger.error("\(path): \(error)") }
-            return Self.json(status, FrappeResponseBody.error(error))
-        } catch {
-            status = 500
-            logger.error("\(path) failed: \(String(describing: type(of: error)))")
-            return Self.json(500, FrappeResponseBody.error(.internalError()))
+        guard rpc.verbs.contains(request.method.rawValue) else {
+            throw FrappeError(.permissionError, "Not permitted", title: "Method Not Allowed")
         }
+        if context.caller.isGuest, !rpc.allowGuest {
+            throw FrappeError(.permissionError, "<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>\(path)</strong> is not whitelisted.</details>", title: "Method Not Allowed")
+        }
+        let args = rpc.takesRawBody
+            ? RPCArguments()
+            : try RPCArguments(query: request.uri.query, body: context.body, contentType: context.headers["content-type"])
+        let result = try await rpc.respond(RPCCall(site: try context.requireSite(), caller: context.caller, args: args,
+                                                   headers: context.headers, rawBody: context.body))
+        return Self.json(result.status, FrappeResponseBody.success(json: result.message))
     }
 
     func readiness() async -> Response {
         let names = sites.bench.siteNames()
         for name in names {
             do {
-                let site = try await sites.site(name)
-                try await site.ping()
+                try await sites.site(name).ping()
             } catch {
                 return Self.json(503, Data(#"{"status":"unavailable","site":"\#(name)"}"#.utf8))
             }

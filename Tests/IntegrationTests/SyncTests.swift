@@ -3,7 +3,6 @@ import Foundation
 import Frappe
 import GitHub
 import Integration
-import MariaDB
 import TestSupport
 import Testing
 
@@ -50,7 +49,8 @@ struct SyncTests {
         let body = try Frappe.JSONValue.decode(reply.body)
         guard reply.status == 200, let message = body["message"] else {
             let type = FrappeExceptionType(rawValue: body["exc_type"]?.string ?? "") ?? .internalError
-            throw FrappeError(type, Self.serverMessage(body) ?? "HTTP \(reply.status)")
+            throw FrappeError(type, Self.serverMessage(body) ?? "HTTP \(reply.status)",
+                              cause: body["exc_cause"]?.string.map(FrappeError.Cause.init(rawValue:)))
         }
         var summary = SyncSummary()
         summary.repository = message["repository"]?.string ?? ""
@@ -192,9 +192,14 @@ struct SyncTests {
         let repo = try await repo(h, 4)
         await h.fake.state.inject(FakeFault(method: "GET", pathContains: "/repos/\(repo)", times: 1, kind: .delay(.milliseconds(1500))))
         async let first: SyncSummary = sync(h, repo)
-        try await Task.sleep(for: .milliseconds(300))
+        // The first holds the lock once its Sync Run row says Running.
+        try await waitUntil("the first sync is running") {
+            try await h.site.read { r in
+                try r.count("GitHub Sync Run", where: ["repository": .equals(.string(repo)), "status": .equals("Running")]) > 0
+            }
+        }
         let second = await #expect(throws: FrappeError.self) { _ = try await sync(h, repo) }
-        #expect(second?.message.contains("already running") == true)
+        #expect(second?.cause == .syncAlreadyRunning)
         _ = try await first
     }
 

@@ -165,7 +165,7 @@ enum WebhookBatch {
                 guard let d = next.next() else { return false }
                 group.addTask {
                     guard !stop() else { return (d.id, nil) }
-                    var request = HTTPClientRequest(url: baseURL + WebhookMethods.receiverPath)
+                    var request = HTTPClientRequest(url: baseURL + WebhookSubscription.receiverPath)
                     request.method = .POST
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.headers.add(name: "X-GitHub-Event", value: d.event)

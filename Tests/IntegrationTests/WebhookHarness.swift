@@ -83,7 +83,7 @@ struct WebhookReply: Sendable {
 /// Posting deliveries as GitHub does: JSON body, event and delivery headers, HMAC signature.
 enum GitHubPost {
     static func send(to baseURL: String, site: String, event: String, delivery: String, body: Data,
-                     signature: String?, path: String = WebhookMethods.receiverPath, extraHeaders: [(String, String)] = [],
+                     signature: String?, path: String = WebhookSubscription.receiverPath, extraHeaders: [(String, String)] = [],
                      siteAsHost: Bool = false) async throws -> WebhookReply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST

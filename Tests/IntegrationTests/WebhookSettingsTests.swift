@@ -63,12 +63,12 @@ struct WebhookSettingsTests {
         try await h.site.write(user: "Administrator") { w in
             try w.setSingle("GitHub Settings", ["personal_access_token": .string(token), "api_base_url": .string(base)])
         }
-        let target = "https://erp.example.com" + WebhookMethods.receiverPath
+        let target = "https://erp.example.com" + WebhookSubscription.receiverPath
         let created = try await call(h, "github_api.create_repository_webhook", ["repo_full_name": repo, "webhook_url": target])
         #expect(created.status == 200)
         #expect(created.json?["message"]?["created"]?.bool == true)
         let hook = try #require(await fake.state.repository(repo)?.hooks.first)
-        #expect(Set(hook.events) == Set(WebhookMethods.subscribedEvents))
+        #expect(Set(hook.events) == Set(WebhookSubscription.events))
         #expect(hook.secret == WebhookHarness.secret)
         #expect(hook.url == target)
         let again = try await call(h, "github_api.create_repository_webhook", ["repo_full_name": repo, "webhook_url": target])

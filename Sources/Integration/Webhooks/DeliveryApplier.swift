@@ -6,10 +6,9 @@ import GitHub
 /// transaction. Handlers never call GitHub: everything comes from the payload, so applying is
 /// fast, repeatable, and never waits on the network while holding row locks.
 final class DeliveryApplier {
-    enum Status: String { case applied = "Applied", skipped = "Skipped" }
 
     struct Outcome {
-        var status: Status
+        var status: DeliveryStatus
         var reason: String?
         static let applied = Outcome(status: .applied, reason: nil)
         static func applied(_ note: String) -> Outcome { Outcome(status: .applied, reason: note) }

@@ -37,7 +37,7 @@ public struct WebhookQueue: Sendable {
                                  orderBy: "next_attempt_at", limit: 1, lock: .forUpdateSkipLocked)
             guard let name = due.first?["name"].string else { return false }
             guard let delivery = try w.get(Self.doctype, name) else { return true }
-            guard delivery["status"].string == "Queued" else {
+            guard delivery["status"].string == DeliveryStatus.queued.rawValue else {
                 // Finished, but still marked due (edited by hand): take it off the queue.
                 try w.update(Document(Self.doctype, name: name, ["next_attempt_at": .null]))
                 return true
@@ -50,7 +50,7 @@ public struct WebhookQueue: Sendable {
                     try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
                                                          payload: Data((delivery["payload"].text ?? "").utf8))
                 }
-                values["status"] = .string(outcome.status.rawValue)
+                values["status"] = outcome.status.value
                 values["last_error"] = .optional(outcome.reason)
                 values["processed_at"] = .datetime(w.now())
                 values["next_attempt_at"] = .null
@@ -59,7 +59,7 @@ public struct WebhookQueue: Sendable {
             } catch {
                 let failure = DeliveryFailure(error)
                 if failure.permanent || attempts >= policy.maxAttempts {
-                    values["status"] = "Failed"
+                    values["status"] = DeliveryStatus.failed.value
                     values["last_error"] = .string(failure.reason)
                     values["processed_at"] = .datetime(w.now())
                     values["next_attempt_at"] = .null
@@ -80,9 +80,9 @@ public struct WebhookQueue: Sendable {
             guard let stored = try w.get(doctype, name, forUpdate: true), let storedName = stored.name else {
                 throw FrappeError.notFound("GitHub Webhook Delivery \(name) not found")
             }
-            try w.update(Document(doctype, name: storedName, ["status": "Queued", "attempts": .int(0), "next_attempt_at": .datetime(w.now()),
+            try w.update(Document(doctype, name: storedName, ["status": DeliveryStatus.queued.value, "attempts": .int(0), "next_attempt_at": .datetime(w.now()),
                                                               "last_error": .null, "processed_at": .null]))
-            return .object(["delivery": .string(storedName), "status": .string("Queued"),
+            return .object(["delivery": .string(storedName), "status": .string(DeliveryStatus.queued.rawValue),
                             "previous_status": .string(stored["status"].string ?? "")])
         }
     }

@@ -25,14 +25,14 @@ enum WebhookReceiver {
                 try w.insert(Document(doctype, name: deliveryID, [
                     "delivery_id": .string(deliveryID), "event": .string(event), "action": .optional(envelope.action),
                     "repository": .optional(envelope.repository), "repository_id": .optional(envelope.repositoryID),
-                    "status": "Queued", "attempts": .int(0), "next_attempt_at": .datetime(now), "payload": .string(envelope.json),
+                    "status": DeliveryStatus.queued.value, "attempts": .int(0), "next_attempt_at": .datetime(now), "payload": .string(envelope.json),
                     "received_at": .datetime(now), "signature_valid": .int(signed ? 1 : 0),
                 ]))
             }
         } catch let error as FrappeError where error.type == .duplicateEntryError {
-            return RPCResult(status: 200, message: .object(["delivery": .string(deliveryID), "status": .string("Duplicate")]))
+            return RPCResult(status: 200, message: .object(["delivery": .string(deliveryID), "status": .string(DeliveryStatus.duplicate.rawValue)]))
         }
         doorbell.ring(call.site.name)
-        return RPCResult(status: 202, message: .object(["delivery": .string(deliveryID), "status": .string("Queued")]))
+        return RPCResult(status: 202, message: .object(["delivery": .string(deliveryID), "status": .string(DeliveryStatus.queued.rawValue)]))
     }
 }

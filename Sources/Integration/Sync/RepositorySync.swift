@@ -65,7 +65,8 @@ public struct RepositorySync: Sendable {
         let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(repository)".utf8)).prefix(20)
             .map { String(format: "%02x", $0) }.joined()
         guard let summary = try await site.withNamedLock(lockName, { try await recorded() }) else {
-            throw FrappeError.validation("A sync of \(repository) is already running; try again when it has finished")
+            throw FrappeError(.validationError, "A sync of \(repository) is already running; try again when it has finished",
+                              cause: .syncAlreadyRunning)
         }
         return summary
     }
@@ -76,13 +77,13 @@ public struct RepositorySync: Sendable {
         let run = try await site.write(user: user) { w -> String in
             guard try w.get("Repository", repository) != nil else { throw FrappeError.notFound("Repository \(repository) not found") }
             // We hold the repository's lock, so a run still marked Running belongs to a process that died.
-            for stale in try w.list("GitHub Sync Run", where: ["repository": .equals(.string(repository)), "status": .equals("Running")]) {
+            for stale in try w.list("GitHub Sync Run", where: ["repository": .equals(.string(repository)), "status": .equals(SyncRunStatus.running.value)]) {
                 guard let name = stale["name"].string else { continue }
-                try w.update(Document("GitHub Sync Run", name: name, ["status": "Failed", "finished_at": .datetime(w.now()),
+                try w.update(Document("GitHub Sync Run", name: name, ["status": SyncRunStatus.failed.value, "finished_at": .datetime(w.now()),
                                                                       "error": "Interrupted: the process ended before the sync finished"]))
             }
             return try w.insert(Document("GitHub Sync Run", ["trigger": .string(trigger.rawValue), "repository": .string(repository),
-                                                             "user": .string(user), "status": "Running", "started_at": .datetime(w.now())])).name ?? ""
+                                                             "user": .string(user), "status": SyncRunStatus.running.value, "started_at": .datetime(w.now())])).name ?? ""
         }
         let counter = RequestCounter()
         var summary = SyncSummary()
@@ -94,7 +95,7 @@ public struct RepositorySync: Sendable {
             let snapshot = counter.snapshot
             await record(snapshot, succeeded: false)
             _ = try? await site.write(user: user) { w in
-                try w.update(Document("GitHub Sync Run", name: run, ["status": "Failed", "finished_at": .datetime(w.now()),
+                try w.update(Document("GitHub Sync Run", name: run, ["status": SyncRunStatus.failed.value, "finished_at": .datetime(w.now()),
                                                                      "github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
                                                                      "graphql_calls": .int(snapshot.graphQL), "error": .string(failure.message)]))
             }
@@ -108,7 +109,7 @@ public struct RepositorySync: Sendable {
         let final = summary
         try await site.write(user: user) { w in
             try w.update(Document("GitHub Sync Run", name: run, [
-                "status": "Succeeded", "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
+                "status": SyncRunStatus.succeeded.value, "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
                 "not_modified": .int(final.notModified), "graphql_calls": .int(final.graphQL), "rows_inserted": .int(final.inserted),
                 "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted)]))
         }

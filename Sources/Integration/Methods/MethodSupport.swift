@@ -1,0 +1,27 @@
+import Foundation
+import Frappe
+import GitHub
+
+/// What the methods share: one GitHub client per site (one rate-limit budget).
+public struct IntegrationContext: Sendable {
+    public let github: GitHubConnections
+
+    public init(github: GitHubConnections = GitHubConnections()) { self.github = github }
+
+    /// The site's client for a desk request: never sleeps for a rate limit, answers 429 instead.
+    func deskClient(_ site: Site) async throws -> GitHubClient {
+        try await github.client(for: site).with(rateLimitPolicy: .failFast)
+    }
+}
+
+/// `owner/repo` split, refusing anything else with Frappe's 417.
+func ownerRepo(_ fullName: String) throws -> (String, String) {
+    let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
+    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw FrappeError.validation("Repository must be owner/repo, not \(fullName)") }
+    return (parts[0], parts[1])
+}
+
+/// Runs a GitHub call, turning its errors into Frappe's (429 with the reset time, and so on).
+func github<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch { throw FrappeError(github: error) }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import Frappe
+import GitHub
+
+/// `sync_repo_members`: collaborators into the repository's members, and into the users of
+/// every Project linked to it (matched on `User.github_username`).
+enum MemberSync {
+    static func run(site: Site, client: GitHubClient, repository: String, user: String) async throws -> JSONValue {
+        let (owner, repo) = try ownerRepo(repository)
+        let people = try await github { try await client.collaborators(owner: owner, repo: repo).collect() }
+        return try await site.write(user: user) { w in
+            let mirror = Mirror(clock: site.clock)
+            let members = people.map { mirror.member($0, repository: repository) }
+            try w.upsert([Document("Repository", name: repository, [:], children: ["members_table": members])],
+                         childKeys: ["members_table": "github_username"])
+            let (mapped, projectsUpdated) = try ProjectMembers.follow(people.map(\.login), repository: repository, writer: w)
+            return .object(["members": .number(Double(members.count)), "mapped_users": .number(Double(mapped)),
+                            "projects_updated": .number(Double(projectsUpdated))])
+        }
+    }
+}
