@@ -106,6 +106,30 @@ struct IdempotentActionTests {
     }
 }
 
+@Suite("FakeGitHub list filters used by lookups")
+struct FakeListFilterTests {
+    @Test("Issues filter by creator and sort newest-created first; pulls filter by head and base")
+    func creatorAndHead() async throws {
+        try await withFakeGitHub { server in
+            let alice = TestData.client(server)
+            let bob = TestData.client(server, token: TestData.otherToken)
+            _ = try await alice.createIssue(owner: "acme", repo: "widgets", CreateIssue(title: "From alice"))
+            _ = try await bob.createIssue(owner: "acme", repo: "widgets", CreateIssue(title: "From bob 1"))
+            _ = try await bob.createIssue(owner: "acme", repo: "widgets", CreateIssue(title: "From bob 2"))
+            let byBob = try await alice.get([GitHubIssue].self, "/repos/acme/widgets/issues",
+                                            query: [("creator", "bob"), ("state", "all"), ("sort", "created"), ("direction", "desc")])
+            #expect(byBob.map(\.title) == ["From bob 2", "From bob 1"])
+
+            let seeded = try #require(await server.state.repository("acme/widgets")?.issues.first { $0.pull != nil })
+            let head = try #require(seeded.pull?.head)
+            let pulls = try await alice.get([GitHubPullRequest].self, "/repos/acme/widgets/pulls",
+                                            query: [("head", "acme:\(head)"), ("base", "main"), ("state", "all")])
+            #expect(!pulls.isEmpty)
+            #expect(pulls.allSatisfy { $0.head?.ref == head })
+        }
+    }
+}
+
 @Suite("Users: login by e-mail, profiles, public e-mails in bulk")
 struct UserLookupTests {
     @Test("A login is found by its public e-mail, whatever its case")
