@@ -1,4 +1,5 @@
 import Foundation
+import GitHub
 
 /// How a FakeGitHub behaves beyond its data.
 public struct FakeGitHubOptions: Sendable {
@@ -67,9 +68,25 @@ public struct FakeRequestLogEntry: Sendable, Codable, Hashable {
     public var chargedResource: String?
     public var receivedAt: Date
     public var completedAt: Date?
+    /// The request body as text (nil when empty), so a test can check exactly what reached GitHub.
+    public var body: String?
+    /// True when GitHub applied the request but never answered (``FakeFault/Kind/applyThenHang(upTo:)``).
+    public var answerWithheld: Bool = false
 
     /// The path without its query string.
     public var pathWithoutQuery: String { String(path.split(separator: "?", maxSplits: 1).first ?? "") }
+
+    /// The query string's items, decoded (`creator=alice&sort=created` → `["creator": "alice", …]`).
+    public var query: [String: String] {
+        var result: [String: String] = [:]
+        for item in URLComponents(string: "http://x" + path)?.queryItems ?? [] { result[item.name] = item.value ?? "" }
+        return result
+    }
+
+    /// The body parsed as JSON (nil when empty or not JSON).
+    public var bodyJSON: JSONValue? {
+        body.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+    }
 }
 
 /// A webhook the fake sent (or tried to).
@@ -93,6 +110,11 @@ public struct FakeFault: Sendable {
         /// Hold the request this long, then handle it normally (the work still happens, as on GitHub
         /// when a client times out).
         case delay(Duration)
+        /// Handle the request normally (the mutation is applied and its webhooks sent), then never answer:
+        /// the connection stays open and silent until the client gives up — the "lost answer" a client
+        /// must survive without creating twice. The answer is released after `upTo`, when the server
+        /// stops, or by ``FakeGitHubState/releaseWithheldAnswers()``.
+        case applyThenHang(upTo: Duration = .seconds(60))
     }
 
     public var method: String?

@@ -73,6 +73,8 @@ public final class FakeGitHubServer: Sendable {
 
     /// Stops the server gracefully.
     public func stop() async {
+        // Graceful shutdown waits for in-flight requests; a withheld answer would hold it up.
+        await state.stopWithholding()
         await service.stop()
     }
 
@@ -95,6 +97,7 @@ public final class FakeGitHubServer: Sendable {
             let webhooks = outcome.webhooks
             Task { await WebhookSender.send(webhooks, state: state) }
         }
+        if case .applyThenHang(let limit)? = fault { await state.withholdAnswer(id: id, upTo: limit) }
         return outcome.response
     }
 

@@ -31,6 +31,10 @@ extension FakeGitHubState {
             ])))
         }
 
+        if query.contains("query UsersByLogin") {
+            return usersByLogin(variables: variables, rateLimit: rateLimit)
+        }
+
         if query.contains("query BranchHeads") {
             guard let repo else { return missingRepository() }
             let branches = repo.branches.sorted { $0.name < $1.name }

@@ -81,6 +81,9 @@ extension FakeGitHubState {
             }
             return HandlerResult(response: .json(200, encode(rendered)), webhooks: hooks)
 
+        case .addAssignees(let owner, let name, let number):
+            return addAssignees(owner: owner, repo: name, number: number, body: body, caller: caller)
+
         case .createPull(let owner, let name):
             guard var repo = repositories["\(owner)/\(name)".lowercased()] else { return notFound }
             guard let title = body["title"]?.stringValue, let head = body["head"]?.stringValue, let base = body["base"]?.stringValue else {
@@ -117,6 +120,9 @@ extension FakeGitHubState {
             else { return notFound }
             let reviewers = strings(body["reviewers"])
             let teams = strings(body["team_reviewers"])
+            if reviewers.contains(where: { $0.lowercased() == repo.issues[index].user.lowercased() }) {
+                return HandlerResult(response: .error(422, "Review cannot be requested from pull request author."))
+            }
             let allowed = Set(repo.collaborators.map { $0.login.lowercased() } + [repo.owner.lowercased()])
             if let stranger = reviewers.first(where: { !allowed.contains($0.lowercased()) }) {
                 return HandlerResult(response: .error(422, "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the \(repo.fullName) repository.",
@@ -174,8 +180,12 @@ extension FakeGitHubState {
                 let index = organization.teams.firstIndex(where: { $0.slug == slug }),
                 repositories["\(owner)/\(name)".lowercased()] != nil
             else { return notFound }
+            let permission = body["permission"]?.stringValue ?? "push"
+            if method != "DELETE", !["pull", "triage", "push", "maintain", "admin"].contains(permission) {
+                return HandlerResult(response: .error(422, "Validation Failed", errors: [["resource": "Team", "code": "invalid", "field": "permission"]]))
+            }
             var repos = organization.teams[index].repositories ?? [:]
-            repos["\(owner)/\(name)"] = method == "DELETE" ? nil : (body["permission"]?.stringValue ?? "push")
+            repos["\(owner)/\(name)"] = method == "DELETE" ? nil : permission
             organization.teams[index].repositories = repos
             organizations[org.lowercased()] = organization
             return HandlerResult(response: .noContent)

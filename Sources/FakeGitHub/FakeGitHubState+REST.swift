@@ -122,7 +122,11 @@ extension FakeGitHubState {
             return .json(200, encode(renderInstallation(installation, app: app)))
         case .rateLimit:
             return .json(200, encode(rateLimitOverview(for: caller.identity)))
-        case .graphQL, .teamRepo, .collaborator, .createIssue, .updateIssue, .createPull, .requestReviewers,
+        case .userByLogin(let login):
+            return userProfile(login)
+        case .searchUsers:
+            return searchUsers(request)
+        case .graphQL, .teamRepo, .collaborator, .createIssue, .updateIssue, .addAssignees, .createPull, .requestReviewers,
             .createHook, .deleteHook, .accessToken:
             return .error(404, "Not Found")
         }
@@ -155,6 +159,8 @@ extension FakeGitHubState {
                 && (state == "all" || issue.state == state)
                 && (since.map { issue.updatedAt >= $0 } ?? true)
                 && (query["base"].map { issue.pull?.base == $0 } ?? true)
+                && (query["head"].map { wanted in Self.headMatches(wanted, issue.pull?.head) } ?? true)
+                && (query["creator"].map { issue.user.lowercased() == $0.lowercased() } ?? true)
                 && (query["assignee"].map { wanted in (issue.assignees ?? []).contains { $0.lowercased() == wanted.lowercased() } } ?? true)
         }
         func key(_ issue: FakeIssue) -> (Double, Int) {
@@ -166,6 +172,14 @@ extension FakeGitHubState {
         }
         selected.sort { ascending ? key($0) < key($1) : key($0) > key($1) }
         return selected
+    }
+
+    /// `head` as GitHub takes it: `user:branch` (the fake has no forks, so the user part is not checked)
+    /// or a bare branch.
+    static func headMatches(_ wanted: String, _ head: String?) -> Bool {
+        guard let head else { return false }
+        let branch = wanted.split(separator: ":", maxSplits: 1).last.map(String.init) ?? wanted
+        return branch == head
     }
 
     /// `per_page` (default ``FakeGitHubOptions/defaultPerPage``, max 100) and `page`, with GitHub's

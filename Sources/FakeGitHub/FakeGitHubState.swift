@@ -26,6 +26,10 @@ public actor FakeGitHubState {
     var version = 0
     var renderCache: [String: (version: Int, response: FakeHTTPResponse)] = [:]
     var listCache: [String: (version: Int, items: [FakeIssue])] = [:]
+    /// Answers held back by ``FakeFault/Kind/applyThenHang(upTo:)``, by log id (see `+Withheld`).
+    var withheldAnswers: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// Set when the server stops: nothing is held back any more.
+    var withholdingStopped = false
     /// `http://127.0.0.1:PORT` once the server is bound (used in `url` fields and `Link` headers).
     public private(set) var publicBaseURL = "http://127.0.0.1"
 
@@ -130,7 +134,8 @@ public actor FakeGitHubState {
         let entry = FakeRequestLogEntry(
             id: log.count + 1, method: request.method, path: request.target, status: nil,
             conditional: request.header("if-none-match") != nil || request.header("if-modified-since") != nil,
-            identity: nil, chargedResource: nil, receivedAt: options.now(), completedAt: nil)
+            identity: nil, chargedResource: nil, receivedAt: options.now(), completedAt: nil,
+            body: request.body.isEmpty ? nil : String(decoding: request.body, as: UTF8.self))
         log.append(entry)
         return entry.id
     }
@@ -193,7 +198,7 @@ public actor FakeGitHubState {
             return Outcome(response: .error(
                 status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
                 headers: headers))
-        case .delay?, nil:
+        case .delay?, .applyThenHang?, nil:
             break
         }
 

@@ -2,6 +2,8 @@
 enum FakeRoute: Sendable {
     case user
     case userRepos
+    case userByLogin(login: String)
+    case searchUsers
     case orgRepos(org: String)
     case orgTeams(org: String)
     case teamRepo(org: String, slug: String, owner: String, repo: String, method: String)
@@ -14,6 +16,7 @@ enum FakeRoute: Sendable {
     case createIssue(owner: String, repo: String)
     case getIssue(owner: String, repo: String, number: Int)
     case updateIssue(owner: String, repo: String, number: Int)
+    case addAssignees(owner: String, repo: String, number: Int)
     case listPulls(owner: String, repo: String)
     case createPull(owner: String, repo: String)
     case getPull(owner: String, repo: String, number: Int)
@@ -34,6 +37,7 @@ enum FakeRoute: Sendable {
         switch self {
         case .rateLimit: return nil
         case .graphQL: return "graphql"
+        case .searchUsers: return "search"
         default: return "core"
         }
     }
@@ -52,6 +56,8 @@ enum FakeRoute: Sendable {
         case ("GET", 1) where s[0] == "rate_limit": return .rateLimit
         case ("POST", 1) where s[0] == "graphql": return .graphQL
         case ("GET", 2) where s == ["user", "repos"]: return .userRepos
+        case ("GET", 2) where s == ["search", "users"]: return .searchUsers
+        case ("GET", 2) where s[0] == "users": return .userByLogin(login: s[1])
         case ("GET", 3) where s[0] == "orgs" && s[2] == "repos": return .orgRepos(org: s[1])
         case ("GET", 3) where s[0] == "orgs" && s[2] == "teams": return .orgTeams(org: s[1])
         case ("PUT", 7), ("DELETE", 7):
@@ -78,6 +84,8 @@ enum FakeRoute: Sendable {
         case ("POST", 1) where rest[0] == "issues": return .createIssue(owner: owner, repo: repo)
         case ("GET", 2) where rest[0] == "issues": return Int(rest[1]).map { .getIssue(owner: owner, repo: repo, number: $0) }
         case ("PATCH", 2) where rest[0] == "issues": return Int(rest[1]).map { .updateIssue(owner: owner, repo: repo, number: $0) }
+        case ("POST", 3) where rest[0] == "issues" && rest[2] == "assignees":
+            return Int(rest[1]).map { .addAssignees(owner: owner, repo: repo, number: $0) }
         case ("GET", 1) where rest[0] == "pulls": return .listPulls(owner: owner, repo: repo)
         case ("POST", 1) where rest[0] == "pulls": return .createPull(owner: owner, repo: repo)
         case ("GET", 2) where rest[0] == "pulls": return Int(rest[1]).map { .getPull(owner: owner, repo: repo, number: $0) }

@@ -57,15 +57,23 @@ public struct FakeUser: Codable, Sendable, Hashable {
     public var id: Int64
     public var login: String
     public var name: String?
+    /// The public profile e-mail (what `in:email` search and GraphQL `email` see).
     public var email: String?
     public var type: String?
+    public var bio: String?
+    public var location: String?
+    public var company: String?
 
-    public init(id: Int64, login: String, name: String? = nil, email: String? = nil, type: String? = "User") {
+    public init(id: Int64, login: String, name: String? = nil, email: String? = nil, type: String? = "User",
+                bio: String? = nil, location: String? = nil, company: String? = nil) {
         self.id = id
         self.login = login
         self.name = name
         self.email = email
         self.type = type
+        self.bio = bio
+        self.location = location
+        self.company = company
     }
 }
 

@@ -22,6 +22,11 @@ public struct GitHubConfiguration: Sendable {
     public var mutationSpacing: Duration
     /// Retries of idempotent requests on 5xx, connection errors and timeouts.
     public var retry: RetryPolicy
+    /// How long after sending a create whose answer was lost the "sent once" calls
+    /// (``GitHubClient/createIssueOnce(owner:repo:_:operationID:previousAttemptSince:)``) wait before
+    /// trusting a lookup that finds nothing. GitHub stops working on a REST request after 10 s, so a
+    /// create not visible 15 s after it was sent was not applied and may be sent again.
+    public var unknownOutcomeSettleTime: Duration
     /// Wait after a secondary limit that came without `Retry-After` (GitHub: "at least one minute");
     /// doubled on each consecutive hit.
     public var secondaryLimitWait: Duration
@@ -45,6 +50,7 @@ public struct GitHubConfiguration: Sendable {
         requestTimeout: Duration = .seconds(30),
         mutationSpacing: Duration = .seconds(1),
         retry: RetryPolicy = RetryPolicy(),
+        unknownOutcomeSettleTime: Duration = .seconds(15),
         secondaryLimitWait: Duration = .seconds(60),
         maxRateLimitWaits: Int = 4,
         maxPrimaryWait: Duration = .seconds(3700),
@@ -61,6 +67,7 @@ public struct GitHubConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.mutationSpacing = mutationSpacing
         self.retry = retry
+        self.unknownOutcomeSettleTime = unknownOutcomeSettleTime
         self.secondaryLimitWait = secondaryLimitWait
         self.maxRateLimitWaits = maxRateLimitWaits
         self.maxPrimaryWait = maxPrimaryWait

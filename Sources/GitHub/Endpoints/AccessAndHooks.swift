@@ -2,7 +2,9 @@ import Foundation
 
 extension GitHubClient {
     /// `PUT /repos/{o}/{r}/collaborators/{u}`: 201 with an invitation, or 204 (nil) when the user
-    /// already was a collaborator.
+    /// already was a collaborator (the permission is updated). Idempotent: it states the access the
+    /// user should have, so it is retried on timeouts and 5xx, and repeating it after an unknown
+    /// outcome is safe (a repeat while the invitation is pending updates that invitation).
     public func addCollaborator(owner: String, repo: String, username: String, permission: String = "push") async throws -> GitHubInvitation? {
         struct Body: Encodable { var permission: String }
         let response = try await send(GitHubRequest.json(
@@ -10,12 +12,15 @@ extension GitHubClient {
         return response.status == 204 || response.body.isEmpty ? nil : try response.decode(GitHubInvitation.self)
     }
 
-    /// `DELETE /repos/{o}/{r}/collaborators/{u}` (204).
+    /// `DELETE /repos/{o}/{r}/collaborators/{u}` (204, also when the user was no collaborator).
+    /// Idempotent, so retried and safe to repeat.
     public func removeCollaborator(owner: String, repo: String, username: String) async throws {
         _ = try await send(GitHubRequest(.DELETE, Self.repoPath(owner, repo) + "/collaborators/\(Self.segment(username))"))
     }
 
-    /// `PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (204).
+    /// `PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (204): gives the team `permission`
+    /// (`pull`, `triage`, `push`, `maintain`, `admin`) on the repository, adding it or changing it.
+    /// Idempotent, so retried and safe to repeat.
     public func setTeamRepositoryPermission(org: String, teamSlug: String, owner: String, repo: String, permission: String = "push") async throws {
         struct Body: Encodable { var permission: String }
         _ = try await send(GitHubRequest.json(
@@ -23,7 +28,8 @@ extension GitHubClient {
             body: Body(permission: permission)))
     }
 
-    /// `DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (204).
+    /// `DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (204). Idempotent, so retried
+    /// and safe to repeat.
     public func removeTeamRepository(org: String, teamSlug: String, owner: String, repo: String) async throws {
         _ = try await send(GitHubRequest(
             .DELETE, "/orgs/\(Self.segment(org))/teams/\(Self.segment(teamSlug))/repos/\(Self.segment(owner))/\(Self.segment(repo))"))

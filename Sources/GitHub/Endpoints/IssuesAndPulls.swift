@@ -101,7 +101,8 @@ extension GitHubClient {
     }
 
     /// `POST /repos/{o}/{r}/issues`. On ``GitHubError/mutationOutcomeUnknown(method:path:reason:)``
-    /// the issue may exist: look for it (e.g. recent issues by title) before creating it again.
+    /// the issue may exist: look for it (e.g. recent issues by title) before creating it again, or use
+    /// ``createIssueOnce(owner:repo:_:operationID:previousAttemptSince:)``, which does that.
     public func createIssue(owner: String, repo: String, _ issue: CreateIssue) async throws -> GitHubIssue {
         try await send(.POST, Self.repoPath(owner, repo) + "/issues", body: issue, as: GitHubIssue.self)
     }
@@ -116,8 +117,10 @@ extension GitHubClient {
         try await send(.POST, Self.repoPath(owner, repo) + "/pulls", body: pull, as: GitHubPullRequest.self)
     }
 
-    /// `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`. Repeating it is harmless, so it is
-    /// retried like an idempotent call.
+    /// `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`. It adds to the requested reviewers (those
+    /// already requested stay, once), so repeating it is harmless: it is retried like an idempotent
+    /// call and safe to repeat after an unknown outcome. For "sent once" creates see
+    /// ``createPullRequestOnce(owner:repo:_:operationID:previousAttemptSince:)``.
     public func requestReviewers(owner: String, repo: String, number: Int, reviewers: [String], teamReviewers: [String] = []) async throws -> GitHubPullRequest {
         struct Body: Encodable {
             var reviewers: [String]
