@@ -44,19 +44,19 @@ enum GitHubAPIMethods {
                              "html_url": .string(repo.htmlURL ?? ""), "default_branch": .string(repo.defaultBranch ?? "")])
                 })
             },
-            RPCMethod("github_api.list_branches", arguments: ["repo_full_name"], permission: .readRepository) { call in
+            RPCMethod("github_api.list_branches", arguments: ["repo_full_name", .optional("per_page")], permission: .readRepository) { call in
                 let (owner, repo) = try ownerRepo(call.args.require("repo_full_name"))
                 let client = try await context.deskClient(call.site)
                 let branches = try await github { try await client.branches(owner: owner, repo: repo).collect() }
                 return .array(branches.map { .object(["name": .string($0.name), "sha": .string($0.commit.sha), "protected": .bool($0.protected ?? false)]) })
             },
-            RPCMethod("github_api.list_teams", arguments: ["org_name"], permission: .admin(to: "list teams")) { call in
+            RPCMethod("github_api.list_teams", arguments: ["org_name", .optional("per_page")], permission: .admin(to: "list teams")) { call in
                 let org = try call.args.require("org_name")
                 let client = try await context.deskClient(call.site)
                 let teams = try await github { try await client.teams(org: org).collect() }
                 return .array(teams.map { .object(["slug": .string($0.slug), "name": .string($0.name ?? $0.slug), "permission": .string($0.permission ?? "")]) })
             },
-            RPCMethod("github_api.list_repo_members", arguments: ["repo_full_name"], permission: .readRepository) { call in
+            RPCMethod("github_api.list_repo_members", arguments: ["repo_full_name", .optional("per_page")], permission: .readRepository) { call in
                 let (owner, repo) = try ownerRepo(call.args.require("repo_full_name"))
                 let client = try await context.deskClient(call.site)
                 let people = try await github { try await client.collaborators(owner: owner, repo: repo).collect() }
@@ -86,7 +86,62 @@ enum GitHubAPIMethods {
                 let repo = try call.args.require("repo_full_name")
                 return .bool(try await call.site.read { r in try Access.canAct(on: repo, caller: call.caller, reader: r) })
             },
-            RPCMethod("github_api.create_repository_webhook", verbs: ["POST"], arguments: ["repo_full_name", .optional("webhook_url")],
+            RPCMethod("github_api.get_github_username_by_email", arguments: ["email"], permission: .readRepository) { call in
+                try await PeopleActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .usernameByEmail(try call.args.require("email"))
+            },
+            RPCMethod("github_api.create_issue", verbs: ["POST"],
+                      arguments: ["repository", "title", .optional("body"), .optional("assignees"), .optional("labels")],
+                      permission: .actOnRepository("repository", to: "create issues")) { call in
+                let issue = IssueActions.NewIssue(title: try call.args.require("title"), body: call.args.string("body"),
+                                                  assignees: try ActionSupport.names(call.args, "assignees"),
+                                                  labels: try ActionSupport.names(call.args, "labels"))
+                return try await IssueActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .create(repository: try call.args.require("repository"), issue)
+            },
+            RPCMethod("github_api.bulk_create_issues", verbs: ["POST"], arguments: ["repository", "issues"],
+                      permission: .actOnRepository("repository", to: "create issues")) { call in
+                guard let items = try call.args.list("issues"), !items.isEmpty else { throw FrappeError.validation("issues must be a non-empty list") }
+                return try await IssueActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .bulkCreate(repository: try call.args.require("repository"), items: items)
+            },
+            RPCMethod("github_api.assign_issue", verbs: ["POST"], arguments: ["repo_full_name", "issue_number", "assignees"],
+                      permission: .actOnRepository("repo_full_name", to: "assign issues")) { call in
+                guard let number = try call.args.int("issue_number"), number > 0 else { throw FrappeError.validation("issue_number must be a positive number") }
+                return try await IssueActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .assign(repository: try call.args.require("repo_full_name"), number: number, assignees: try ActionSupport.names(call.args, "assignees"))
+            },
+            RPCMethod("github_api.create_pull_request", verbs: ["POST"],
+                      arguments: ["repository", "title", "head", "base", .optional("body")],
+                      permission: .actOnRepository("repository", to: "open pull requests")) { call in
+                try await PullRequestActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .create(repository: try call.args.require("repository"), title: try call.args.require("title"),
+                            head: try call.args.require("head"), base: try call.args.require("base"), body: call.args.string("body"))
+            },
+            RPCMethod("github_api.add_pr_reviewer", verbs: ["POST"], arguments: ["repo_full_name", "pr_number", "reviewers"],
+                      permission: .actOnRepository("repo_full_name", to: "request reviewers")) { call in
+                guard let number = try call.args.int("pr_number"), number > 0 else { throw FrappeError.validation("pr_number must be a positive number") }
+                return try await PullRequestActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .addReviewers(repository: try call.args.require("repo_full_name"), number: number,
+                                  reviewers: try ActionSupport.names(call.args, "reviewers"))
+            },
+            RPCMethod("github_api.manage_repo_access", verbs: ["POST"],
+                      arguments: ["repo_full_name", "action", "identifier", .optional("permission")],
+                      permission: .admin(to: "manage repository access")) { call in
+                try await AccessActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
+                    .manage(repository: try call.args.require("repo_full_name"), action: try call.args.require("action"),
+                            identifier: try call.args.require("identifier"), permission: call.args.string("permission") ?? "push")
+            },
+            RPCMethod("github_api.start_sync_all_repositories", verbs: ["POST"], permission: .admin(to: "sync every repository")) { call in
+                let client = try await context.github.client(for: call.site)   // background: waits for a rate-limit reset
+                let (site, user) = (call.site, call.caller.user)
+                let count = try await site.read { r in try r.count("Repository", where: ["enabled": .equals(.int(1))]) }
+                Task.detached { _ = try? await SyncAll.run(site: site, client: client, user: user) }
+                return .object(["status": .string("started"), "repositories": .number(Double(count)),
+                                "message": .string("Syncing \(count) repositories in the background; follow them in the GitHub Sync Run list")])
+            },
+            RPCMethod("github_api.create_repository_webhook", verbs: ["POST"],
+                      arguments: ["repo_full_name", .optional("webhook_url"), .optional("events")],
                       permission: .admin(to: "manage repository webhooks")) { call in
                 try await HookSubscription(site: call.site, client: context.deskClient(call.site))
                     .create(repository: try call.args.require("repo_full_name"), url: call.args.string("webhook_url"))

@@ -20,4 +20,27 @@ extension RPCPermission {
             try await call.site.read { r in try Access.requireAction(on: repository, call, reader: r, to: action) }
         }
     }
+
+    /// Frappe's permission `ptype` on `doctype` (Custom DocPerm replacing DocPerm, as in Frappe).
+    static func can(_ ptype: String, _ doctype: String) -> RPCPermission {
+        RPCPermission("\(ptype) permission on \(doctype)") { call in
+            try await call.site.read { r in
+                guard try Access.can(ptype, doctype, caller: call.caller, reader: r) else {
+                    throw FrappeError.permission("You do not have \(ptype) permission on \(doctype)")
+                }
+            }
+        }
+    }
+
+    /// Write permission on the User named by `argument` (one's own User counts).
+    static func writeUser(_ argument: String) -> RPCPermission {
+        RPCPermission("write permission on that User (one's own counts)") { call in
+            let target = try call.args.require(argument)
+            try await call.site.read { r in
+                guard try ERPActions.mayWrite(user: target, caller: call.caller, reader: r) else {
+                    throw FrappeError.permission("You do not have write permission on User \(target)")
+                }
+            }
+        }
+    }
 }

@@ -38,7 +38,7 @@ public struct Mirror: Sendable {
             "github_id": .string(String(issue.id)),
             "labels": .string(Self.text((issue.labels ?? []).map(\.name).joined(separator: ", "))),
             "created_at": time(issue.createdAt), "updated_at": time(issue.updatedAt),
-            "body": .string(Self.text(issue.body ?? "")),
+            "body": .string(Self.text(GitHubOperationMarker.strippingMarkers(from: issue.body) ?? "")),
         ]
         let assignees = logins(issue.assignees, fallback: issue.assignee).map { login in
             Document("Repository Issue Assignee", ["issue": .string(name), "github_username": .string(login), "user": .optional(users[login])])
@@ -55,7 +55,7 @@ public struct Mirror: Sendable {
             "url": .optional(pr.htmlURL.map { Self.data($0) }), "head_branch": .optional(pr.head.map { Self.data($0.ref) }),
             "base_branch": .optional(pr.base.map { Self.data($0.ref) }),
             "mergeable_state": .optional(pr.draft == true ? "draft" : pr.mergeable.map { $0 ? "mergeable" : "conflicting" }),
-            "created_at": time(pr.createdAt), "updated_at": time(pr.updatedAt), "body": .string(Self.text(pr.body ?? "")),
+            "created_at": time(pr.createdAt), "updated_at": time(pr.updatedAt), "body": .string(Self.text(GitHubOperationMarker.strippingMarkers(from: pr.body) ?? "")),
         ]
         let reviewers = (pr.requestedReviewers ?? []).map(\.login).map { login in
             Document("Repository PR Reviewer", ["pull_request": .string(name), "github_username": .string(login), "user": .optional(users[login])])
