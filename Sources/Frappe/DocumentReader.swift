@@ -28,7 +28,9 @@ public class DocumentReader {
 
     /// The stored document with its child rows (children ordered by `idx`), or nil.
     public func get(_ doctype: String, _ name: String, forUpdate: Bool = false) throws -> Document? {
-        try getMany(doctype, names: [name], forUpdate: forUpdate)[name]
+        // The collation ignores case, as Frappe's does: `ACME/Widgets` finds `acme/widgets`.
+        let found = try getMany(doctype, names: [name], forUpdate: forUpdate)
+        return found[name] ?? found.values.first { $0.name?.lowercased() == name.lowercased() }
     }
 
     /// Stored documents by name (missing names are absent from the result).

@@ -61,6 +61,16 @@ public struct RPCArguments: Sendable {
 
     public subscript(_ key: String) -> JSONValue? { values[key] }
 
+    /// Whether the argument was given: present, not null, not empty text (a list or an object
+    /// counts, whatever it holds).
+    public func has(_ key: String) -> Bool {
+        switch values[key] {
+        case .none, .null?: return false
+        case .string(let s)?: return !s.isEmpty
+        default: return true
+        }
+    }
+
     /// A text argument; empty text counts as absent.
     public func string(_ key: String) -> String? {
         guard let v = values[key], let s = v.string, !s.isEmpty else { return nil }
@@ -184,7 +194,9 @@ public struct RPCMethod: Sendable {
     /// then the body.
     public func respond(_ call: RPCCall) async throws -> RPCResult {
         try await permission.check(call)
-        for argument in arguments where argument.isRequired { _ = try call.args.require(argument.name) }
+        for argument in arguments where argument.isRequired && !call.args.has(argument.name) {
+            throw FrappeError.validation("Missing argument: \(argument.name)")
+        }
         return try await body(call)
     }
 

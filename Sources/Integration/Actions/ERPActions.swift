@@ -66,8 +66,14 @@ struct ERPActions {
                 guard let user = users[login], !rows.contains(where: { $0["user"].string == user }), let info = try w.get("User", user) else { continue }
                 rows.append(Document("Project User", ["user": .string(user), "email": info["email"], "full_name": info["full_name"]]))
             }
-            let project = try w.insert(Document("Project", ["project_name": .string(name), "repository": .string(repository), "status": "Open"],
-                                                children: ["users": rows]))
+            var values: [String: FrappeValue] = ["project_name": .string(name), "repository": .string(repository), "status": "Open"]
+            if try w.meta("Project").field("company") != nil {
+                guard let company = try Self.defaultCompany(w) else {
+                    throw FrappeError.validation("Set a Default Company in Global Defaults first: ERPNext needs one for a Project")
+                }
+                values["company"] = .string(company)
+            }
+            let project = try w.insert(Document("Project", values, children: ["users": rows]))
             guard let stored = try w.get("Project", project.name ?? "") else { throw FrappeError.notFound("Project \(name) not found") }
             return .object(stored.asDict())
         }
@@ -99,6 +105,16 @@ struct ERPActions {
     static func subject(_ text: String) -> String {
         let clean = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return clean.count <= 140 ? clean : String(clean.prefix(139)) + "…"
+    }
+
+    /// ERPNext's default company (`erpnext.get_default_company`): Global Defaults'
+    /// `default_company`, else the site's only Company.
+    static func defaultCompany(_ r: DocumentReader) throws -> String? {
+        if (try? r.meta("Global Defaults")) != nil, let company = try r.getSingle("Global Defaults")["default_company"].string, !company.isEmpty {
+            return company
+        }
+        let companies = try r.list("Company", limit: 2)
+        return companies.count == 1 ? companies.first?.name : nil
     }
 
     static func project(of repository: String, _ r: DocumentReader) throws -> String? {

@@ -44,8 +44,13 @@ public struct SiteETagStore: ETagStore {
 /// of a site's calls share one rate-limit budget, one connection pool and one ETag store.
 public actor GitHubConnections {
     private var clients: [String: (fingerprint: String, client: GitHubClient)] = [:]
+    private let tuning: @Sendable (inout GitHubConfiguration) -> Void
 
-    public init() {}
+    /// `tuning` adjusts every client's configuration (timeouts, spacing): for tests and benchmarks
+    /// that cannot wait GitHub's real 30 s; production uses the defaults.
+    public init(tuning: @escaping @Sendable (inout GitHubConfiguration) -> Void = { _ in }) {
+        self.tuning = tuning
+    }
 
     public func client(for site: Site) async throws -> GitHubClient {
         let (token, baseURL, graphQL) = try await site.read { r -> (String?, String, String?) in
@@ -59,7 +64,9 @@ public actor GitHubConnections {
         }
         let fingerprint = SHA256.hash(data: Data("\(token)\n\(baseURL)\n\(graphQL ?? "")".utf8)).map { String(format: "%02x", $0) }.joined()
         if let cached = clients[site.name], cached.fingerprint == fingerprint { return cached.client }
-        let client = GitHubClient(configuration: GitHubConfiguration(baseURL: baseURL, graphQLURL: graphQL),
+        var configuration = GitHubConfiguration(baseURL: baseURL, graphQLURL: graphQL)
+        tuning(&configuration)
+        let client = GitHubClient(configuration: configuration,
                                   auth: .token(GitHubToken(token)), etagStore: SiteETagStore(site: site))
         clients[site.name] = (fingerprint, client)
         return client
