@@ -33,7 +33,7 @@ public enum TestScratch {
         guard let services = ProcessInfo.processInfo.environment["SIDECAR_SERVICES_DIR"] else { return }
         let children = URL(fileURLWithPath: services).appendingPathComponent("children")
         try? FileManager.default.createDirectory(at: children, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: children.appendingPathComponent(String(pid)).path, contents: nil)
+        _ = FileManager.default.createFile(atPath: children.appendingPathComponent(String(pid)).path, contents: nil)
     }
 
     private static func removeRoot() {
