@@ -7,6 +7,11 @@
 #   SIDECAR_TEST_MARIADB_PORT    its TCP port on 127.0.0.1
 #   SIDECAR_TEST_REDIS_URL       redis://127.0.0.1:PORT
 #   SIDECAR_SERVICES_DIR         the temporary directory (logs are there)
+#   TMPDIR                       $SIDECAR_SERVICES_DIR/tmp, so whatever COMMAND leaves in the
+#                                temporary directory goes with it
+# A process COMMAND starts and cannot stop itself (say its test process crashed) is ended too: a
+# file named by its pid in $SIDECAR_SERVICES_DIR/children/ asks for that; it is ended only while its
+# command line still names the temporary directory (so a reused pid is left alone).
 set -euo pipefail
 keep=""
 if [ "${1:-}" = "--keep" ]; then keep="$2"; shift 2; fi
@@ -23,6 +28,12 @@ redis_port=$(free_port)
 pids=()
 
 stop_all() {
+    for file in "$dir"/children/*; do
+        [ -e "$file" ] || continue
+        pid=$(basename "$file")
+        cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || continue  # gone already
+        case "$cmdline" in *"$dir/"*) kill -9 "$pid" 2>/dev/null || true ;; esac
+    done
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -52,6 +63,8 @@ export SIDECAR_TEST_MARIADB_SOCKET="$dir/mariadb.sock"
 export SIDECAR_TEST_MARIADB_PORT="$db_port"
 export SIDECAR_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 export SIDECAR_SERVICES_DIR="$dir"
+mkdir -p "$dir/tmp" "$dir/children"
+export TMPDIR="$dir/tmp"
 if [ -n "$keep" ]; then
     printf 'SIDECAR_TEST_MARIADB_SOCKET=%s\nSIDECAR_TEST_MARIADB_PORT=%s\nSIDECAR_TEST_REDIS_URL=%s\nPIDS="%s"\n' \
         "$dir/mariadb.sock" "$db_port" "redis://127.0.0.1:$redis_port" "${pids[*]}" > "$dir/env"

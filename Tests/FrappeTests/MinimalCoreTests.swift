@@ -13,7 +13,7 @@ struct MinimalCoreTests {
     func minimalSite() async throws {
         let made = try await TestSite.shared()
         let socket = try #require(ProcessInfo.processInfo.environment["SIDECAR_TEST_MARIADB_SOCKET"])
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-schema-\(UUID().uuidString.prefix(6))")
+        let empty = TestScratch.folder("no-schema")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let result = try await DevSite.create(DevSite.Request(
             bench: made.bench, site: "minimal.localhost", endpoint: .unixSocket(path: socket), rootUser: "root", rootPassword: "",

@@ -44,6 +44,7 @@ enum ChildProcesses {
     static func register(_ pid: pid_t) {
         _ = installed
         pids.withLock { $0.append(pid) }
+        TestScratch.recordChild(pid)
     }
 
     static func killAll() {
@@ -95,7 +96,7 @@ final class NginxProcess: @unchecked Sendable {
 
     init(sidecarPort: Int) throws {
         port = try EndToEnd.freePort()
-        prefix = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString.prefix(8))")
+        prefix = TestScratch.folder("nginx")
         try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
         let include = try String(contentsOf: Paths.packageRoot.appendingPathComponent("docker/nginx/github-sidecar.conf"), encoding: .utf8)
             .replacingOccurrences(of: "127.0.0.1:8790", with: "127.0.0.1:\(sidecarPort)")
@@ -169,7 +170,7 @@ actor EndToEndHarness {
                 _ = try await Install.run(site: made.site, user: "Administrator")
                 try await made.site.write(user: "Administrator") { try $0.setSingle("GitHub Settings", ["webhook_secret": .string(WebhookHarness.secret)]) }
                 // A bench of its own holding only this site, so the binary's workers touch nothing else.
-                let bench = FileManager.default.temporaryDirectory.appendingPathComponent("bench-e2e-\(UUID().uuidString.prefix(8))")
+                let bench = TestScratch.folder("bench-e2e")
                 let sites = bench.appendingPathComponent("sites")
                 try FileManager.default.createDirectory(at: sites, withIntermediateDirectories: true)
                 let siteName = made.result.config.site

@@ -13,7 +13,7 @@ public enum TestSite {
     }
 
     private static let made = Task<Made, Error> {
-        let bench = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString.prefix(8))")
+        let bench = TestScratch.folder("bench")
         guard let socket = ProcessInfo.processInfo.environment["SIDECAR_TEST_MARIADB_SOCKET"] else {
             throw TestSetupError("SIDECAR_TEST_MARIADB_SOCKET is not set: run the tests with `make test`")
         }
@@ -37,7 +37,7 @@ public enum TestSite {
     public static func dedicated(_ name: String, ownBench: Bool = false) async throws -> Made {
         let shared = try await made.value
         let bench = ownBench
-            ? FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(name)-\(UUID().uuidString.prefix(8))")
+            ? TestScratch.folder("bench-\(name)")
             : shared.bench
         return try await dedicatedSites.site(name, bench: bench)
     }

@@ -1,6 +1,11 @@
 """Proxies for the seed's `api.py` (anchors.md §1.3), plus the Repository `validate` hook.
 
 The whitelisted functions are one signed call each to the github-sidecar (see `sidecar.py`).
+
+Arguments the seed requires default to None here: Frappe calls a whitelisted function with the
+request's arguments, and a missing one would be Python's TypeError (HTTP 500). As None it is not
+sent, and the sidecar answers as it does when called directly: 417 ValidationError
+"Missing argument: <name>". One answer on both paths.
 """
 
 import re
@@ -24,12 +29,12 @@ def sync_user_github_profile():
 
 
 @frappe.whitelist()
-def create_task_from_github_issue(issue_name, task_title=None):
+def create_task_from_github_issue(issue_name=None, task_title=None):
 	return sidecar.call("api.create_task_from_github_issue", issue_name=issue_name, task_title=task_title)
 
 
 @frappe.whitelist()
-def bulk_import_github_data(repo_full_name, import_type, force_update=False):
+def bulk_import_github_data(repo_full_name=None, import_type=None, force_update=False):
 	return sidecar.call(
 		"api.bulk_import_github_data",
 		repo_full_name=repo_full_name,
@@ -39,24 +44,24 @@ def bulk_import_github_data(repo_full_name, import_type, force_update=False):
 
 
 @frappe.whitelist()
-def link_github_user_to_erp(github_username, erp_user):
+def link_github_user_to_erp(github_username=None, erp_user=None):
 	return sidecar.call("api.link_github_user_to_erp", github_username=github_username, erp_user=erp_user)
 
 
 @frappe.whitelist()
-def get_repository_statistics(repo_full_name):
+def get_repository_statistics(repo_full_name=None):
 	return sidecar.call("api.get_repository_statistics", repo_full_name=repo_full_name)
 
 
 @frappe.whitelist()
-def create_project_from_repository(repo_full_name, project_name=None):
+def create_project_from_repository(repo_full_name=None, project_name=None):
 	return sidecar.call(
 		"api.create_project_from_repository", repo_full_name=repo_full_name, project_name=project_name
 	)
 
 
 @frappe.whitelist()
-def can_user_sync_repo(repo_full_name):
+def can_user_sync_repo(repo_full_name=None):
 	"""The seed's documentation lists this under api.py; the code has it in github_api.py."""
 	return sidecar.call("github_api.can_user_sync_repo", repo_full_name=repo_full_name)
 

@@ -1,4 +1,5 @@
-"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar."""
+"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar. A missing argument is
+not sent, so the sidecar answers 417 "Missing argument: <name>" (see github_api.py)."""
 
 import frappe
 
@@ -11,7 +12,7 @@ def get_install_url():
 
 
 @frappe.whitelist()
-def configure(repository, branch):
+def configure(repository=None, branch=None):
 	return sidecar.call("github_app.configure", repository=repository, branch=branch)
 
 

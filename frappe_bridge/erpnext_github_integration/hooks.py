@@ -8,7 +8,9 @@ app_description = (
 app_email = "maintainers@example.com"
 app_license = "mit"
 
-required_apps = ["erpnext"]
+# "org/repo" form: bench and `install-app` take the name from it without asking GitHub which
+# organisation "erpnext" belongs to (a bare "erpnext" is looked up on api.github.com).
+required_apps = ["frappe/erpnext"]
 
 # Includes in <head>
 # ------------------
@@ -24,6 +26,13 @@ app_include_js = [
 # ------------
 # Forwards to the sidecar's `setup.install` (custom fields, role, permissions), then clears caches.
 after_install = "erpnext_github_integration.setup.after_install"
+# The same idempotent setup on every `bench migrate`: completes an install made while the sidecar was down.
+after_migrate = "erpnext_github_integration.setup.after_migrate"
+
+# Uninstallation
+# --------------
+# The sidecar's `setup.uninstall` removes what `setup.install` added that Frappe's uninstall leaves behind.
+before_uninstall = "erpnext_github_integration.setup.before_uninstall"
 
 # Document Events
 # ---------------

@@ -14,5 +14,6 @@ def github_webhook():
 
 
 @frappe.whitelist()
-def replay_delivery(delivery):
+def replay_delivery(delivery=None):
+	"""None = not sent: the sidecar answers 417 "Missing argument: delivery" (see github_api.py)."""
 	return sidecar.call("webhooks.replay_delivery", delivery=delivery)

@@ -187,7 +187,10 @@ def test_app_skeleton():
 	assert values["app_name"] == "erpnext_github_integration"
 	assert values["app_title"] == "ERPNext GitHub Integration"
 	assert values["app_license"] == "mit"
-	assert values["required_apps"] == ["erpnext"]
+	# "org/repo": Frappe's install-app and bench take the app name from it without asking GitHub
+	# (a bare name is looked up on api.github.com: `find_org`), so an offline install works.
+	assert values["required_apps"] == ["frappe/erpnext"]
+	assert all(re.fullmatch(r"[\w.-]+/[\w.-]+", app) for app in values["required_apps"])
 	for key in ("app_publisher", "app_description", "app_email"):
 		assert values[key]
 	assert (APP / "modules.txt").read_text().strip().splitlines() == [MODULE]

@@ -93,13 +93,55 @@ def get(module, name):
 
 @pytest.mark.parametrize("module,name,params", list(catalogue()))
 def test_present_whitelisted_and_same_signature(module, name, params):
+	"""Same parameter names in the same order and the seed's defaults; a parameter the seed requires
+	defaults to None, so that a missing one reaches the sidecar's 417 instead of Python's TypeError."""
 	fn = get(module, name)
 	assert frappe.is_whitelisted(fn), f"{module}.{name} is not @frappe.whitelist()"
 	assert (fn in frappe.guest_methods) == (f"{module}.{name}" in GUEST)
 	sig = inspect.signature(fn)
 	got = {p.name: p.default for p in sig.parameters.values()}
-	assert got == params
+	assert list(got) == list(params)
+	assert got == {p: None if d is inspect.Parameter.empty else d for p, d in params.items()}
 	assert all(p.kind == p.POSITIONAL_OR_KEYWORD for p in sig.parameters.values())
+
+
+def required_catalogue():
+	for p in catalogue():
+		module, name, params = p.values
+		required = [k for k, d in params.items() if d is inspect.Parameter.empty]
+		if required and f"{module}.{name}" not in GUEST:
+			yield pytest.param(module, name, required, id=p.id)
+
+
+def test_frappe_answers_a_missing_parameter_without_default_with_a_type_error():
+	"""Why the proxies have defaults: Frappe's handler calls the method with the request's arguments
+	(`frappe.call`), and Python refuses a call without a required one (Frappe: HTTP 500)."""
+
+	def seed_style(repository):
+		return repository
+
+	with pytest.raises(TypeError, match="repository"):
+		frappe.call(seed_style, cmd="erpnext_github_integration.github_api.sync_repo")
+
+
+@pytest.mark.parametrize("module,name,required", list(required_catalogue()))
+def test_a_missing_argument_is_the_sidecars_417_naming_it(site, server, module, name, required):
+	"""Called as Frappe's handler calls it, without one required argument: the argument is not sent,
+	and the sidecar's answer (417 ValidationError "Missing argument: X", the same as a direct call)
+	is raised again as it came."""
+	from conftest import frappe_error_body
+
+	fn = get(module, name)
+	missing = required[-1]
+	sent = {p: f"value-of-{p}" for p in required if p != missing}
+	server.reply(417, frappe_error_body("ValidationError", f"Missing argument: {missing}"))
+	with pytest.raises(frappe.ValidationError) as error:
+		frappe.call(fn, cmd=f"erpnext_github_integration.{module}.{name}", unknown="dropped", **sent)
+	assert type(error.value) is frappe.ValidationError and error.value.http_status_code == 417
+	assert str(error.value) == f"Missing argument: {missing}"
+	body = json.loads(server.last["body"])
+	assert missing not in body and "unknown" not in body and "cmd" not in body
+	assert {k: body[k] for k in sent} == sent
 
 
 @pytest.mark.parametrize("module,name,params", [p for p in catalogue() if f"{p.values[0]}.{p.values[1]}" not in GUEST])

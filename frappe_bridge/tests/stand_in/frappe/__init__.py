@@ -5,9 +5,13 @@ Covered names: `_dict`, `local` (site, conf, flags, session, response, request, 
 the module-level proxies `conf`, `flags`, `session`, `request`, `response` (resolved from `local`
 on each access, like Frappe's LocalProxy objects), `get_site_config`, `init`, `destroy`, `set_user`,
 `whitelist` (records into `whitelisted`, `guest_methods`, `allowed_http_methods_for_whitelisted_func`),
-`msgprint`, `throw`, `clear_cache` (counts calls in `cache_cleared`), `_` and the exception classes of
-`frappe.exceptions`. See README.md, "Tests and the stand-in frappe module".
+`msgprint`, `throw`, `clear_cache` (counts calls in `cache_cleared`), `_`, `call` (how Frappe's
+request handler calls a whitelisted method with the request's arguments), `db.commit` (counts calls
+in `db.commits`; no database) and the exception classes of `frappe.exceptions`. See README.md,
+"Tests and the stand-in frappe module".
 """
+
+import inspect
 
 from . import exceptions
 from .exceptions import *  # noqa: F403  (Frappe does the same)
@@ -128,6 +132,33 @@ def throw(msg, exc=ValidationError, title=None, is_minimizable=False, wide=False
 
 def clear_cache(user=None, doctype=None):
 	cache_cleared.append((user, doctype))
+
+
+class _DB:
+	"""Only `commit`, counted: the bridge commits before it hands work to the sidecar."""
+
+	def __init__(self):
+		self.commits = 0
+
+	def commit(self):
+		self.commits += 1
+
+
+db = _DB()
+
+
+def call(fn, *args, **kwargs):
+	"""What `frappe.handler.execute_cmd` does with `frappe.form_dict` in v15 (`frappe.call` +
+	`get_newargs`): keyword arguments the function does not take are dropped (all are kept when it
+	has `**kwargs`), `ignore_permissions` and `flags` always; then the function is called. A
+	parameter without a default that the request did not send is Python's TypeError, which Frappe
+	answers with HTTP 500."""
+	parameters = inspect.signature(fn).parameters
+	takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+	newargs = {k: v for k, v in kwargs.items() if takes_any or k in parameters}
+	newargs.pop("ignore_permissions", None)
+	newargs.pop("flags", None)
+	return fn(*args, **newargs)
 
 
 class StandInRequest:
