@@ -64,7 +64,7 @@ extension DocumentReader {
         return out
     }
 
-    private func whereClause(_ filters: [String: Filter], meta: DocTypeMeta) throws -> (String, [MariaDBValue]) {
+    func whereClause(_ filters: [String: Filter], meta: DocTypeMeta) throws -> (String, [MariaDBValue]) {
         guard !filters.isEmpty else { return ("", []) }
         var parts: [String] = []
         var binds: [MariaDBValue] = []

@@ -20,6 +20,7 @@ app_include_js = [
 	"/assets/erpnext_github_integration/js/repository.js",
 	"/assets/erpnext_github_integration/js/project_client.js",
 	"/assets/erpnext_github_integration/js/task_client.js",
+	"/assets/erpnext_github_integration/js/erp_actions.js",
 ]
 
 # Installation

@@ -8,6 +8,9 @@ enum SetupMethods {
             RPCMethod("setup.install", verbs: ["POST"], permission: .admin(to: "install the GitHub integration")) { call in
                 try await Install.run(site: call.site, user: call.caller.user).json
             },
+            RPCMethod("setup.uninstall", verbs: ["POST"], permission: .admin(to: "uninstall the GitHub integration")) { call in
+                try await Uninstall.run(site: call.site, user: call.caller.user).json
+            },
         ]
     }
 }
