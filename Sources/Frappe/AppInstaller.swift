@@ -33,9 +33,13 @@ public enum AppInstaller {
             } else {
                 try writer.insert(doc)
             }
-            // bench migrate keeps the file's `modified`, which it compares on the next migrate.
+            // bench migrate keeps the file's `modified`, which it compares on the next migrate, and
+            // the md5 of the file as `migration_hash`.
             if let modified = doctype.raw["modified"]?.string.flatMap(NaiveDateTime.init) {
-                try writer.conn.execute("UPDATE `tabDocType` SET modified = ? WHERE name = ?", [.datetime(modified), .string(doctype.meta.name)])
+                try writer.setValue("DocType", doctype.meta.name, "modified", .datetime(modified), updateModified: false)
+            }
+            if try writer.meta("DocType").columnNames.contains("migration_hash") {
+                try writer.setValue("DocType", doctype.meta.name, "migration_hash", .string(doctype.migrationHash), updateModified: false)
             }
             writer.noteMetaChanged(doctype.meta.name)
         }

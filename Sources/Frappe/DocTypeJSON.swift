@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A DocType definition file as Frappe apps ship them (`<module>/doctype/<name>/<name>.json`).
@@ -7,8 +8,11 @@ public struct DocTypeJSON: Sendable {
     public let raw: [String: JSONValue]
     public let fieldRows: [[String: JSONValue]]
     public let permissionRows: [[String: JSONValue]]
+    /// md5 of the file's bytes: what `bench migrate` stores as `tabDocType.migration_hash` to skip an unchanged file.
+    public let migrationHash: String
 
     public init(data: Data) throws {
+        migrationHash = Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
         guard case .object(let object) = try JSONValue.decode(data), object["doctype"]?.string == "DocType",
               let name = object["name"]?.string else {
             throw FrappeError.validation("not a DocType JSON file")

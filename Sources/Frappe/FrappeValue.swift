@@ -20,39 +20,15 @@ public enum FrappeValue: Hashable, Sendable {
 
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
+    // Read as the database reads them: one set of rules for both types.
+
     /// The value as text, the way Frappe would see it in a `tabSingles` row or a log; nil for NULL.
-    public var text: String? {
-        switch self {
-        case .null: return nil
-        case .int(let v): return String(v)
-        case .double(let v): return String(v)
-        case .decimal(let v), .string(let v): return v
-        case .date(let v): return v.description
-        case .datetime(let v): return v.description
-        case .time(let v): return v.description
-        }
-    }
+    public var text: String? { mariaDB.text }
 
     /// Integer view of integer, decimal and numeric-text values (`cint` without the default).
-    public var int: Int? {
-        switch self {
-        case .int(let v): return Int(exactly: v)
-        case .double(let v): return Int(exactly: v.rounded(.towardZero))
-        case .decimal(let v), .string(let v):
-            if let i = Int(v) { return i }
-            return Double(v).flatMap { Int(exactly: $0.rounded(.towardZero)) }
-        default: return nil
-        }
-    }
+    public var int: Int? { mariaDB.int }
 
-    public var double: Double? {
-        switch self {
-        case .int(let v): return Double(v)
-        case .double(let v): return v
-        case .decimal(let v), .string(let v): return Double(v)
-        default: return nil
-        }
-    }
+    public var double: Double? { mariaDB.double }
 
     public var string: String? { text }
 

@@ -106,3 +106,27 @@ struct BridgeCoverageTests {
         }
     }
 }
+
+/// The README's catalogue is the method table: the same methods, each with the same arguments.
+@Suite("README catalogue")
+struct ReadmeCatalogueTests {
+    @Test("the README's RPC catalogue lists exactly the served methods, each with its declared arguments")
+    func sameAsCode() throws {
+        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "## RPC catalogue") else { Issue.record("no RPC catalogue"); return }
+        var listed: [String: [String]] = [:]
+        for line in readme[start.upperBound...].split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 3 else { continue }
+            let name = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            listed[name] = BridgeCoverageTests.matches(#"`(\w+)`"#, in: cells[2])
+        }
+        for method in Catalogue.methods() {
+            guard let arguments = listed[method.name] else { Issue.record("README does not list \(method.name)"); continue }
+            if method.takesRawBody { continue }
+            #expect(arguments == method.arguments.map(\.name), "\(method.name): README \(arguments), code \(method.arguments.map(\.name))")
+        }
+        let served = Set(Catalogue.methods().map(\.name))
+        #expect(Set(listed.keys).subtracting(served).isEmpty, "README lists methods nobody serves: \(Set(listed.keys).subtracting(served).sorted())")
+    }
+}

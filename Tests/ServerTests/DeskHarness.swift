@@ -8,6 +8,12 @@ import Logging
 import Prometheus
 import Server
 import TestSupport
+import Testing
+
+/// The suites that share ``DeskHarness`` run one after another: they read FakeGitHub's request
+/// log to see what reached GitHub, which a concurrent suite's calls would muddle.
+@Suite("Desk harness", .serialized)
+struct DeskSuites {}
 
 /// A site of its own with the FakeGitHub repository `acme/platform` mirrored, users of every kind
 /// the permission rules name, and the sidecar's server in-process on a loopback port. GitHub's

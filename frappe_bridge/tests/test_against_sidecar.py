@@ -188,7 +188,6 @@ def test_the_dev_sites_meta_rows_are_what_bench_migrate_writes(sidecar, path):
 		assert [as_text(p) for p in perms] == expected["permissions"]
 
 
-@pytest.mark.xfail(strict=True, reason="lead: the dev site's AppInstaller.writeMeta stores no migration_hash (bench migrate stores md5 of the file)")
 def test_the_dev_site_stores_the_migration_hash_bench_migrate_stores(sidecar):
 	from frappe_dump import migrated
 
