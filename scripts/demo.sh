@@ -59,7 +59,14 @@ GITHUB_TOKEN=demo-token "$bin/github-sidecar" configure --bench "$dir/bench" --s
     --api-base-url "$fake_url" --organization acme 2>/dev/null
 
 rpc() { curl -s -X POST -H "X-Frappe-Site-Name: $site" -H "$auth" -H "Content-Type: application/json" -d "$2" "$sidecar/api/method/erpnext_github_integration.$1"; }
-show() { python3 -c 'import json,sys; m=json.load(sys.stdin).get("message"); print(json.dumps(m) if not isinstance(m,dict) else "  ".join(f"{k}={v}" for k,v in m.items() if k!="repositories"))'; }
+# One line per answer, keys in a fixed order: calls to GitHub, of them 304 (free), rows written, seconds.
+show() { python3 -c '
+import json,sys
+m=json.load(sys.stdin).get("message")
+if not isinstance(m,dict): print(json.dumps(m)); sys.exit()
+keys=[("github_calls","GitHub calls"),("not_modified","of them 304"),("rows_inserted","rows inserted"),("rows_updated","rows updated"),("duration_seconds","s")]
+print("  ".join(f"{label} {m[k]}" for k,label in keys if k in m))'; }
+field() { python3 -c "import json,sys; m=json.load(sys.stdin); print(m.get('message',{}).get('$1', m.get('exc_type','?')))"; }
 
 echo
 echo "== fetch_all_repositories(organization=acme)"
@@ -70,6 +77,24 @@ for pass in "first sync" "re-sync, nothing changed"; do
     echo "== sync_repo, $pass (GitHub calls, 304s, rows)"
     for r in $repos; do printf '%-22s ' "$r"; rpc github_api.sync_repo "{\"repository\":\"$r\"}" | show; done
 done
+
+echo
+first=${repos%% *}
+echo "== a desk action on $first: create an issue, assign it, make a Task of it (as the desk buttons do)"
+curl -s -X DELETE "$fake_url/_fake/log" >/dev/null
+created=$(rpc github_api.create_issue "{\"repository\":\"$first\",\"title\":\"Demo: export fails on large files\",\"labels\":[\"bug\"]}")
+number=$(echo "$created" | field issue_number)
+name=$(echo "$created" | field name)
+echo "issue #$number created on GitHub, mirrored as $name"
+rpc github_api.assign_issue "{\"repo_full_name\":\"$first\",\"issue_number\":$number,\"assignees\":[\"acme-dev2\"]}" >/dev/null
+echo "assigned to acme-dev2"
+task=$(rpc api.create_task_from_github_issue "{\"issue_name\":\"$name\"}" | field name)
+echo "Task $task made from it (naming series, nested set, linked back to the issue)"
+echo "what reached GitHub (writes only):"
+curl -s "$fake_url/_fake/log" | python3 -c '
+import json,sys
+for e in json.load(sys.stdin):
+    if e["method"] != "GET": print("  ", e["method"], e["path"], e.get("status"))'
 
 echo
 echo "== what landed"
