@@ -122,6 +122,10 @@ extension FakeGitHubState {
             return .json(200, encode(renderInstallation(installation, app: app)))
         case .rateLimit:
             return .json(200, encode(rateLimitOverview(for: caller.identity)))
+        case .git(let owner, let name, let gitRoute):
+            return handleGit(gitRoute, owner: owner, name: name, request: request, caller: caller)
+        case .appAPI(let appRoute):
+            return handleApp(appRoute, request: request, caller: caller)
         case .graphQL, .teamRepo, .collaborator, .createIssue, .updateIssue, .createPull, .requestReviewers,
             .createHook, .deleteHook, .accessToken:
             return .error(404, "Not Found")
