@@ -64,10 +64,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The sidecar's own database (App installations, App deliveries, connect states).
+        .target(name: "Landlord", dependencies: ["MariaDB"]),
         .target(
             name: "Integration",
             dependencies: [
-                "Frappe", "GitHub",
+                "Frappe", "GitHub", "Landlord",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -100,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "github-sidecar",
             dependencies: [
-                "Server", "Integration", "Frappe", "MariaDB",
+                "Server", "Integration", "Frappe", "MariaDB", "Landlord",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,8 +158,9 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Integration", "Frappe", "GitHub", "FakeGitHub", "Server", "TestSupport",
+                "Integration", "Frappe", "GitHub", "FakeGitHub", "Server", "TestSupport", "Landlord",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ],
