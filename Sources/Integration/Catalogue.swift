@@ -6,7 +6,7 @@ import MariaDB
 /// Methods that need GitHub join this table as the sync lands.
 public enum Catalogue {
     public static func methods(_ context: IntegrationContext = IntegrationContext()) -> [RPCMethod] {
-        SyncMethods.methods(context) + WebhookMethods.methods(context) + [
+        SyncMethods.methods(context) + WebhookMethods.methods(context) + GitHubAppMethods.methods(context) + [
             RPCMethod("setup.install", verbs: ["POST"]) { call in
                 try Access.requireAdmin(call, to: "install the GitHub integration")
                 return try await Install.run(site: call.site, user: call.caller.user).json

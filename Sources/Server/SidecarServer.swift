@@ -1,5 +1,6 @@
 import Foundation
 import Frappe
+import Integration
 import Hummingbird
 import Logging
 import Metrics
@@ -33,9 +34,12 @@ public struct SidecarServer: Sendable {
     let authenticator: Authenticator
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// The bench's GitHub App, for `/github/webhooks` and `/github/callback` (nil: those answer 404).
+    let githubApp: GitHubAppService?
 
     public init(configuration: Configuration, sites: SiteDirectory, methods: [RPCMethod], registry: PrometheusCollectorRegistry,
-                sessions: (any SessionValidator)? = nil, logger: Logger) {
+                sessions: (any SessionValidator)? = nil, githubApp: GitHubAppService? = nil, logger: Logger) {
+        self.githubApp = githubApp
         self.configuration = configuration
         self.sites = sites
         self.methods = Dictionary(methods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -54,6 +58,7 @@ public struct SidecarServer: Sendable {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        addGitHubAppRoutes(to: router)
         for verb in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             router.on("/api/method/{method}", method: verb) { request, context in
                 await handle(request, method: context.parameters.get("method") ?? "")

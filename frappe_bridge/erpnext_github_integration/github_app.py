@@ -1,4 +1,5 @@
-"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar."""
+"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar, one per method of its
+`github_app` module, with the same names and arguments."""
 
 import frappe
 
@@ -16,8 +17,13 @@ def configure(repository, branch):
 
 
 @frappe.whitelist()
-def sync_now():
-	return sidecar.call("github_app.sync_now")
+def sync_now(ref=None):
+	return sidecar.call("github_app.sync_now", ref=ref)
+
+
+@frappe.whitelist()
+def plan(ref=None):
+	return sidecar.call("github_app.plan", ref=ref)
 
 
 @frappe.whitelist()
