@@ -5,13 +5,14 @@ import Foundation
 /// the App's or the hook's secret), returning once they have been answered.
 extension FakeGitHubServer {
     /// One commit on `branch` (default: the default branch) changing and deleting (nil) files.
+    /// `deliver: false` makes the push without any delivery, as when GitHub drops one.
     @discardableResult
     public func push(_ fullName: String, branch: String? = nil, changes: [String: String?], message: String = "Update templates",
-                     author: String = "octocat") async -> FakePushResult? {
+                     author: String = "octocat", deliver: Bool = true) async -> FakePushResult? {
         guard let (result, hooks) = await state.push(fullName, branch: branch, changes: changes, message: message, author: author) else {
             return nil
         }
-        await WebhookSender.send(hooks, state: state)
+        if deliver { await WebhookSender.send(hooks, state: state) }
         return result
     }
 

@@ -18,6 +18,7 @@ enum LandlordSchema {
           `last_sync_hash` VARCHAR(64) NULL,
           `last_sync_errors` LONGTEXT NULL CHECK (`last_sync_errors` IS NULL OR JSON_VALID(`last_sync_errors`)),
           `last_manual_sync_at` DATETIME(6) NULL,
+          `rollback_head` VARCHAR(64) NULL,
           `repository_removed_at` DATETIME(6) NULL,
           `status_message` TEXT NULL,
           `suspended_at` DATETIME(6) NULL,

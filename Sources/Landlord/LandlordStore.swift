@@ -19,6 +19,9 @@ public struct AppInstallationRecord: Sendable, Equatable {
     /// JSON text: a list of `{path, message}`.
     public var lastSyncErrors: String?
     public var lastManualSyncAt: Date?
+    /// The branch head when the site was rolled back to an earlier commit: the head check leaves
+    /// the roll-back alone until the branch moves past it.
+    public var rollbackHead: String?
     public var repositoryRemovedAt: Date?
     public var statusMessage: String?
     public var suspendedAt: Date?
@@ -73,7 +76,8 @@ public final class LandlordStore: Sendable {
 
     static let installationColumns = """
         installation_id, app_id, site, linked_by, account_login, account_type, account_id, repository, default_branch, announced_at,
-        last_sync_at, last_sync_hash, last_sync_errors, last_manual_sync_at, repository_removed_at, status_message, suspended_at, deleted_at
+        last_sync_at, last_sync_hash, last_sync_errors, last_manual_sync_at, rollback_head, repository_removed_at, status_message, suspended_at,
+        deleted_at
         """
 
     /// Records what GitHub said about an installation (a signed delivery, or its own answer).
@@ -150,13 +154,16 @@ public final class LandlordStore: Sendable {
         }
     }
 
-    /// The outcome of a sync: `hash` is the commit now applied, `errors` a JSON list.
-    public func recordSync(installationID: Int64, hash: String?, errors: String, message: String?, now: Date = Date()) async throws {
+    /// The outcome of a sync: `hash` is the commit now applied, `errors` a JSON list, `rollbackHead`
+    /// the branch head a roll-back left behind (nil for any other sync).
+    public func recordSync(installationID: Int64, hash: String?, errors: String, message: String?, rollbackHead: String? = nil,
+                           now: Date = Date()) async throws {
         try await run { conn in
             try conn.execute("""
                 UPDATE github_app_installations SET last_sync_at = ?, last_sync_hash = COALESCE(?, last_sync_hash), last_sync_errors = ?,
-                  status_message = ?, updated_at = ? WHERE installation_id = ?
-                """, [Self.value(now), .optional(hash), .string(errors), .optional(message), Self.value(now), .int(installationID)])
+                  status_message = ?, rollback_head = ?, updated_at = ? WHERE installation_id = ?
+                """, [Self.value(now), .optional(hash), .string(errors), .optional(message), .optional(rollbackHead), Self.value(now),
+                      .int(installationID)])
         }
     }
 
@@ -340,6 +347,7 @@ public final class LandlordStore: Sendable {
 
     // MARK: Plumbing
 
+    @discardableResult
     private func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await translate { try await pool.withConnection(body) }
     }
@@ -367,6 +375,7 @@ public final class LandlordStore: Sendable {
         r.lastSyncHash = row["last_sync_hash"].string
         r.lastSyncErrors = row["last_sync_errors"].text
         r.lastManualSyncAt = date(row["last_manual_sync_at"])
+        r.rollbackHead = row["rollback_head"].string
         r.repositoryRemovedAt = date(row["repository_removed_at"])
         r.statusMessage = row["status_message"].text
         r.suspendedAt = date(row["suspended_at"])

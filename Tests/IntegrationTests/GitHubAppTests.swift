@@ -191,10 +191,15 @@ struct GitHubAppTests {
             #expect(Set(restored.keys) == ["GHT 1", "GHT 2", "GHT 3", "GHT 4", "GHT 5"])
             #expect(try await h.landlordRecord()?.lastSyncHash == original)
 
-            // The periodic check sees the branch head differ from what was synced and queues a sync.
-            let queued = try await h.service.checkHeads()
-            #expect(queued.count == 1)
-            _ = try await h.eventually("the periodic sync") { try await h.landlordRecord().flatMap { $0.lastSyncHash == bad.after ? $0 : nil } }
+            // The roll-back holds: the head check leaves it alone while the branch has not moved.
+            #expect(try await h.service.checkHeads().isEmpty)
+            // A push whose delivery never arrives: the head check notices and queues a sync.
+            let silent = try #require(await h.fake.push(GitHubAppHarness.repository, changes: [
+                GitHubAppHarness.file(3): GitHubAppHarness.template(3, subject: "Fixed 3"),
+            ], deliver: false))
+            #expect(try await h.service.checkHeads().count == 1)
+            _ = try await h.eventually("the periodic sync") { try await h.landlordRecord().flatMap { $0.lastSyncHash == silent.after ? $0 : nil } }
+            #expect(try await h.site.read { try $0.get("Email Template", "GHT 3")?["subject"].string } == "Fixed 3")
 
             // Uninstalled on GitHub: the site is disconnected by the delivery alone.
             await h.fake.uninstall(id, sender: "alice")

@@ -54,6 +54,9 @@ extension GitHubAppService {
             case .applied(let note): try await store.finish(deliveryID: delivery.deliveryID, status: "Applied", note: note)
             case .skipped(let reason): try await store.finish(deliveryID: delivery.deliveryID, status: "Skipped", note: reason)
             }
+        } catch is SyncBusy {
+            // Another sync of the installation is running: this one waits its turn, however long that takes.
+            try await store.retry(deliveryID: delivery.deliveryID, at: Date().addingTimeInterval(5), note: "waiting for the running sync")
         } catch {
             let reason = (error as? FrappeError)?.message ?? "\(error)"
             let permanent = (error as? FrappeError).map { ![.tooManyRequestsError, .serviceUnavailable, .internalError].contains($0.type) } ?? false
@@ -172,7 +175,10 @@ extension GitHubAppService {
             return .skipped("The branch was deleted; nothing to sync")
         }
         guard record.canSync else { return .skipped(record.statusMessage ?? "Syncs are paused for this installation") }
-        let result = try await sync(record, site: try await sites.site(siteName), ref: event.after, trigger: .push, user: "Administrator", dryRun: false)
+        guard event.after != record.lastSyncHash else { return .skipped("\(event.after.prefix(12)) is already synced") }
+        // The branch head, not `after`: deliveries can be applied out of order (a retried one after a
+        // newer one), and syncing an older `after` would undo a newer push. One more call (the ref).
+        let result = try await sync(record, site: try await sites.site(siteName), ref: nil, trigger: .push, user: "Administrator", dryRun: false)
         return .applied("push \(event.after.prefix(12)): \(result.created.count) created, \(result.updated.count) updated, "
                         + "\(result.deleted.count) deleted, \(result.errors.count) failed, \(result.githubCalls) GitHub calls")
     }
@@ -191,8 +197,9 @@ extension GitHubAppService {
             do {
                 let head = try await installationClient(record.installationID).with(rateLimitPolicy: .failFast)
                     .branchHead(owner: parts[0], repo: parts[1], branch: branch)
-                if head.object.sha != record.lastSyncHash {
-                    queued.append(try await enqueueSync(installationID: record.installationID, site: site, ref: head.object.sha,
+                if head.object.sha != record.lastSyncHash, head.object.sha != record.rollbackHead {
+                    // The job syncs whatever the head is when it runs (see `push`).
+                    queued.append(try await enqueueSync(installationID: record.installationID, site: site, ref: nil,
                                                         trigger: .periodic, user: "Administrator"))
                 }
             } catch {

@@ -118,13 +118,25 @@ public final class GitHubAppService: Sendable {
             throw FrappeError(.tooManyRequestsError, "Sync Now runs at most once every \(Int(manualSyncInterval / 60)) minutes; try again in \(seconds) s",
                               extras: ["retry_after": String(seconds)])
         }
-        return try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: false).json
+        return try await desk { try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: false).json }
+    }
+
+    /// Another sync of this installation holds its lock (in this or another process).
+    struct SyncBusy: Error {}
+
+    /// A desk request is told plainly; a worker retries (see ``processNext()``).
+    func desk<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch is SyncBusy {
+            throw FrappeError.validation("A template sync for this site is already running; try again when it has finished")
+        }
     }
 
     func plan(site: Site, user: String, ref: String?) async throws -> JSONValue {
         let record = try await linked(site.name)
         try requireSyncable(record)
-        return try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: true).json
+        return try await desk { try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: true).json }
     }
 
     func requireSyncable(_ record: AppInstallationRecord) throws {
@@ -154,11 +166,20 @@ public final class GitHubAppService: Sendable {
         let outcome: TemplateSync.Result?
         do {
             outcome = try await store.withLock("ghapp-sync-\(record.installationID)") {
-                let result = try await sync.run(ref: ref ?? branch, trigger: trigger, dryRun: dryRun)
+                let counter = RequestCounter()
+                var result = try await sync.run(ref: ref ?? branch, trigger: trigger, dryRun: dryRun, counter: counter)
                 if !dryRun {
+                    // A roll-back holds until the branch moves: remember the head it left behind.
+                    var rollbackHead: String?
+                    if let ref, ref != branch {
+                        rollbackHead = try await sync.github.counting(into: counter).branchHead(owner: parts[0], repo: parts[1], branch: branch).object.sha
+                        if rollbackHead == result.commit { rollbackHead = nil }
+                        result.githubCalls = counter.snapshot.requests
+                    }
                     let errors = TemplateSync.Result.errorsJSON(result.errors).pythonJSON()
                     try await store.recordSync(installationID: record.installationID, hash: result.commit, errors: errors,
-                                               message: result.errors.isEmpty ? nil : "\(result.errors.count) file(s) could not be applied")
+                                               message: result.errors.isEmpty ? nil : "\(result.errors.count) file(s) could not be applied",
+                                               rollbackHead: rollbackHead)
                 }
                 return result
             }
@@ -169,7 +190,7 @@ public final class GitHubAppService: Sendable {
         } catch {
             throw FrappeError(github: error)
         }
-        guard let outcome else { throw FrappeError.validation("A template sync for this site is already running; try again when it has finished") }
+        guard let outcome else { throw SyncBusy() }
         if !dryRun { try? await mirror(site.name) }
         return outcome
     }
