@@ -100,7 +100,7 @@ extension FakeGitHubState {
     func install(appID: Int64, account: String, repositories names: [String]?, sender: String, members: [String]? = nil)
         -> (Int64, [OutgoingWebhook])? {
         guard var app = apps[appID] else { return nil }
-        let installation = FakeInstallation(id: newID(), account: account, repositories: names, members: members)
+        let installation = FakeInstallation(id: newID(), account: account, repositories: names, members: members, createdAt: options.now())
         app.installations.append(installation)
         apps[appID] = app
         version += 1

@@ -230,7 +230,7 @@ extension FakeGitHubState {
         result.permissions = ["contents": "read", "metadata": "read", "issues": "write", "pull_requests": "write"]
         result.events = ["push", "issues", "pull_request"]
         result.accessTokensURL = "\(apiBaseURL)/app/installations/\(installation.id)/access_tokens"
-        result.createdAt = GitHubDate(Date(timeIntervalSince1970: 1_700_000_000))
+        result.createdAt = GitHubDate(Date(timeIntervalSince1970: (installation.createdAt ?? Date(timeIntervalSince1970: 1_700_000_000)).timeIntervalSince1970.rounded(.down)))
         result.updatedAt = result.createdAt
         if installation.suspended == true { result.suspendedAt = result.createdAt }
         return result

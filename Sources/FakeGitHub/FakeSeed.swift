@@ -150,13 +150,17 @@ public struct FakeInstallation: Codable, Sendable {
     public var suspended: Bool?
     /// Logins besides the account itself that `GET /user/installations` shows it to (org admins).
     public var members: [String]?
+    /// When it was installed (`created_at`); seeds without one show 2023-11-14.
+    public var createdAt: Date?
 
-    public init(id: Int64, account: String, repositories: [String]? = nil, suspended: Bool? = nil, members: [String]? = nil) {
+    public init(id: Int64, account: String, repositories: [String]? = nil, suspended: Bool? = nil, members: [String]? = nil,
+                createdAt: Date? = nil) {
         self.id = id
         self.account = account
         self.repositories = repositories
         self.suspended = suspended
         self.members = members
+        self.createdAt = createdAt
     }
 }
 

@@ -8,6 +8,7 @@ enum LandlordSchema {
           `app_id` BIGINT NULL,
           `site` VARCHAR(255) NULL,
           `linked_by` VARCHAR(255) NULL,
+          `last_site` VARCHAR(255) NULL,
           `account_login` VARCHAR(255) NULL,
           `account_type` VARCHAR(32) NULL,
           `account_id` BIGINT NULL,

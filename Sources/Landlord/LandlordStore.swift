@@ -7,6 +7,8 @@ public struct AppInstallationRecord: Sendable, Equatable {
     public var appID: Int64?
     public var site: String?
     public var linkedBy: String?
+    /// The last site it was linked to (kept after a disconnect): that site may link it again.
+    public var lastSite: String?
     public var accountLogin: String?
     public var accountType: String?
     public var accountID: Int64?
@@ -75,7 +77,7 @@ public final class LandlordStore: Sendable {
     // MARK: Installations
 
     static let installationColumns = """
-        installation_id, app_id, site, linked_by, account_login, account_type, account_id, repository, default_branch, announced_at,
+        installation_id, app_id, site, linked_by, last_site, account_login, account_type, account_id, repository, default_branch, announced_at,
         last_sync_at, last_sync_hash, last_sync_errors, last_manual_sync_at, rollback_head, repository_removed_at, status_message, suspended_at,
         deleted_at
         """
@@ -120,8 +122,9 @@ public final class LandlordStore: Sendable {
         }
     }
 
-    /// Links an installation to a site. Refused when it is linked to another site, when the site
-    /// already has another installation, or when the installation was deleted.
+    /// Links an installation to a site (again, after a disconnect: the caller has just checked with
+    /// GitHub that it still exists). Refused when it is linked to another site or the site already
+    /// has another installation.
     public func link(installationID: Int64, site: String, user: String, now: Date = Date()) async throws {
         try await run { conn in
             try conn.transaction { conn in
@@ -130,7 +133,6 @@ public final class LandlordStore: Sendable {
                     throw LandlordError.notFound("GitHub App installation \(installationID) is not known")
                 }
                 let record = Self.record(row)
-                if record.deletedAt != nil { throw LandlordError.conflict("GitHub App installation \(installationID) was uninstalled") }
                 if let linked = record.site, linked != site {
                     throw LandlordError.conflict("GitHub App installation \(installationID) is already linked to another site")
                 }
@@ -138,8 +140,10 @@ public final class LandlordStore: Sendable {
                                               [.string(site), .int(installationID)]).first?["installation_id"].int {
                     throw LandlordError.conflict("This site is already connected to GitHub App installation \(other); disconnect it first")
                 }
-                try conn.execute("UPDATE github_app_installations SET site = ?, linked_by = ?, updated_at = ? WHERE installation_id = ?",
-                                 [.string(site), .string(user), Self.value(now), .int(installationID)])
+                try conn.execute("""
+                    UPDATE github_app_installations SET site = ?, last_site = ?, linked_by = ?, deleted_at = NULL, updated_at = ?
+                    WHERE installation_id = ?
+                    """, [.string(site), .string(site), .string(user), Self.value(now), .int(installationID)])
             }
         }
     }
@@ -365,6 +369,7 @@ public final class LandlordStore: Sendable {
         r.appID = row["app_id"].int.map(Int64.init)
         r.site = row["site"].string
         r.linkedBy = row["linked_by"].string
+        r.lastSite = row["last_site"].string
         r.accountLogin = row["account_login"].string
         r.accountType = row["account_type"].string
         r.accountID = row["account_id"].int.map(Int64.init)

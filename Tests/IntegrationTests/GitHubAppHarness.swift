@@ -23,6 +23,8 @@ struct GitHubAppHarness: Sendable {
     static let webhookSecret = "app-secret-\(UUID().uuidString.prefix(8))"
     static let stateSecret = "state-secret-\(UUID().uuidString.prefix(8))"
     static let repository = "acme/erp-templates"
+    /// An installation made long before any connect link (someone else's, as far as a site can tell).
+    static let preexistingInstallation: Int64 = 4242
 
     let baseURL: String
     let site: Site
@@ -65,6 +67,8 @@ struct GitHubAppHarness: Sendable {
         let seed = FakeSeed(users: [FakeUser(id: 11, login: "alice")], organizations: [FakeOrganization(id: 10, login: "acme")],
                             repositories: [repo, other], tokens: [],
                             apps: [FakeApp(id: appID, clientID: "Iv1.erptemplates", slug: "erp-templates", publicKeyPEM: key.publicKey.pemRepresentation,
+                                           installations: [FakeInstallation(id: preexistingInstallation, account: "acme",
+                                                                            createdAt: Date(timeIntervalSince1970: 1_700_000_000))],
                                            webhookURL: "http://127.0.0.1:\(serverPort)/github/webhooks", webhookSecret: webhookSecret)])
         let fake = try await FakeGitHubServer.start(seed: seed, options: FakeGitHubOptions(acceptUnknownTokens: false), port: fakePort)
 

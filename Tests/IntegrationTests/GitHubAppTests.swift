@@ -94,6 +94,9 @@ struct GitHubAppTests {
             let fresh = try #require(GitHubAppHarness.stateParameter(of: freshURL))
             let unknown = try await h.callback("installation_id=987654321&setup_action=install&state=\(GitHubAppHarness.encoded(fresh))")
             #expect(unknown.status == 400 && unknown.body.contains("does not know installation 987654321"))
+            let stolenState = try #require(GitHubAppHarness.stateParameter(of: try await h.rpc("get_install_url").message?["url"]?.string ?? ""))
+            let stolen = try await h.callback("installation_id=\(GitHubAppHarness.preexistingInstallation)&setup_action=install&state=\(GitHubAppHarness.encoded(stolenState))")
+            #expect(stolen.status == 400 && stolen.body.contains("existed before this connect link"), "\(stolen.body)")
             let requested = try await h.callback("setup_action=request")
             #expect(requested.status == 200 && requested.body.contains("must approve"))
             let stateless = try await h.callback("installation_id=\(id)&setup_action=install")
@@ -120,15 +123,18 @@ struct GitHubAppTests {
             let mixed = try #require(await h.fake.push(GitHubAppHarness.repository, changes: [
                 "templates/broken.json": "{ not json",
                 "templates/todo.json": #"{"doctype": "ToDo", "description": "not a template"}"#,
+                "templates/refused.json": #"[{"doctype": "Email Template", "name": "GHT refused", "subject": ""}]"#,
                 GitHubAppHarness.file(9): GitHubAppHarness.template(9, subject: "Changed 9"),
             ]))
             let record = try await h.eventually("the mixed push sync") { try await h.landlordRecord().flatMap { $0.lastSyncHash == mixed.after ? $0 : nil } }
             let errors = try Frappe.JSONValue.decode(Data((record.lastSyncErrors ?? "[]").utf8)).array ?? []
-            #expect(Set(errors.compactMap { $0["path"]?.string }) == ["templates/broken.json", "templates/todo.json"])
+            #expect(Set(errors.compactMap { $0["path"]?.string }) == ["templates/broken.json", "templates/todo.json", "templates/refused.json"],
+                    "\(errors)")
             #expect(errors.contains { ($0["message"]?.string ?? "").contains("allow-list") })
             #expect(try await h.site.read { try $0.get("Email Template", "GHT 9")?["subject"].string } == "Changed 9")
             let status2 = try await h.rpc("get_status")
-            #expect(status2.message?["last_sync_errors"]?.array?.count == 2)
+            #expect(status2.message?["last_sync_errors"]?.array?.count == 3)
+            #expect(try await h.site.read { try $0.get("Email Template", "GHT refused") } == nil, "the refused file wrote nothing")
 
             // Disconnect: every document stays, none is managed any more.
             let disconnected = try await h.rpc("disconnect")
@@ -200,6 +206,14 @@ struct GitHubAppTests {
             #expect(try await h.service.checkHeads().count == 1)
             _ = try await h.eventually("the periodic sync") { try await h.landlordRecord().flatMap { $0.lastSyncHash == silent.after ? $0 : nil } }
             #expect(try await h.site.read { try $0.get("Email Template", "GHT 3")?["subject"].string } == "Fixed 3")
+
+            // Disconnected in the desk, then connected again with the same installation (GitHub's
+            // "Redirect on update"): this site had it before, so it may link it again.
+            #expect(try await h.rpc("disconnect").status == 200)
+            let again = try #require(GitHubAppHarness.stateParameter(of: try await h.rpc("get_install_url").message?["url"]?.string ?? ""))
+            let relinked = try await h.callback("installation_id=\(id)&setup_action=update&state=\(GitHubAppHarness.encoded(again))")
+            #expect(relinked.status == 302, "\(relinked.body)")
+            #expect(try await h.landlordRecord()?.installationID == id)
 
             // Uninstalled on GitHub: the site is disconnected by the delivery alone.
             await h.fake.uninstall(id, sender: "alice")

@@ -52,6 +52,17 @@ extension GitHubAppService {
             guard installation.appID == nil || installation.appID == environment.appID else {
                 return page(400, "Not linked", "Installation \(installationID) belongs to another GitHub App.")
             }
+            // Proof that whoever holds this state made the installation: GitHub created it after the
+            // state was issued (the installing user came from our link), or this site had it before.
+            // Without it, a state for one's own site could be paired with someone else's installation id.
+            let issued = state.expiresAt.addingTimeInterval(-ConnectState.lifetime)
+            let known = try await store.installation(id: installationID)
+            let createdAfterState = (installation.createdAt?.date).map { $0 >= issued.addingTimeInterval(-Self.clockSlack) }
+                ?? (known?.announcedAt.map { $0 >= issued.addingTimeInterval(-Self.clockSlack) } ?? false)
+            guard createdAfterState || known?.site == state.site || known?.lastSite == state.site else {
+                return page(400, "Not linked",
+                            "Installation \(installationID) existed before this connect link was made, so it cannot be shown to belong to you. Install the App from the Connect link (uninstall it on GitHub first if it is installed).")
+            }
             try await store.upsertInstallation(id: installationID, appID: installation.appID, accountLogin: installation.account?.login,
                                                accountType: installation.account?.type ?? installation.targetType,
                                                accountID: installation.account?.id, announced: false)
@@ -69,6 +80,9 @@ extension GitHubAppService {
             return page(503, "Try again", "The sidecar could not complete the link right now; nothing was linked. Try Connect again.")
         }
     }
+
+    /// Clock difference tolerated between GitHub's `created_at` and ours.
+    static let clockSlack: TimeInterval = 5
 
     func page(_ status: Int, _ title: String, _ message: String) -> HTTPAnswer {
         func escape(_ text: String) -> String {
