@@ -99,44 +99,16 @@ struct GitHubAppHarness: Sendable {
 
     // MARK: HTTP
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: String
-        let headers: [(String, String)]
-        var json: Frappe.JSONValue? { try? Frappe.JSONValue.decode(Data(body.utf8)) }
-        var message: Frappe.JSONValue? { json?["message"] }
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        /// The first `_server_messages` text of a Frappe error body.
-        var errorMessage: String {
-            guard let text = json?["_server_messages"]?.string, let list = try? Frappe.JSONValue.decode(Data(text.utf8)).array,
-                  let first = list.first?.string, let inner = try? Frappe.JSONValue.decode(Data(first.utf8)) else { return body }
-            return inner["message"]?.string ?? body
-        }
-    }
+    typealias Reply = GitHubAppHarnessHTTP.Reply
 
-    /// A client that does not follow redirects, so the callback's 302 is seen as GitHub's browser sees it.
-    static let http = HTTPClient(eventLoopGroupProvider: .singleton,
-                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    var http: GitHubAppHarnessHTTP { GitHubAppHarnessHTTP(baseURL: baseURL, siteName: siteName, adminToken: adminToken) }
 
     func request(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> Reply {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "X-Frappe-Site-Name", value: siteName)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: body))
-        }
-        let response = try await Self.http.execute(request, timeout: .seconds(120))
-        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+        try await http.request(method, path, body: body, headers: headers)
     }
 
-    /// `erpnext_github_integration.github_app.<fn>` as Administrator (API key).
     func rpc(_ fn: String, _ args: [String: String] = [:], method: HTTPMethod = .POST) async throws -> Reply {
-        let body = try JSONSerialization.data(withJSONObject: args)
-        return try await request(method, "/api/method/erpnext_github_integration.github_app.\(fn)", body: method == .GET ? nil : body,
-                                 headers: [("Authorization", "token \(adminToken)")])
+        try await http.rpc(fn, args, method: method)
     }
 
     func callback(_ query: String) async throws -> Reply { try await request(.GET, "/github/callback?" + query) }
@@ -182,4 +154,52 @@ struct GitHubAppHarness: Sendable {
     func landlordRecord() async throws -> AppInstallationRecord? {
         try await service.landlord().installation(site: siteName)
     }
+}
+
+/// Requests to the sidecar as a site's Administrator (API key), and to its `/github/*` routes.
+struct GitHubAppHarnessHTTP: Sendable {
+    let baseURL: String
+    let siteName: String
+    let adminToken: String
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: String
+        let headers: [(String, String)]
+        var json: Frappe.JSONValue? { try? Frappe.JSONValue.decode(Data(body.utf8)) }
+        var message: Frappe.JSONValue? { json?["message"] }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        /// The first `_server_messages` text of a Frappe error body.
+        var errorMessage: String {
+            guard let text = json?["_server_messages"]?.string, let list = try? Frappe.JSONValue.decode(Data(text.utf8)).array,
+                  let first = list.first?.string, let inner = try? Frappe.JSONValue.decode(Data(first.utf8)) else { return body }
+            return inner["message"]?.string ?? body
+        }
+    }
+
+    /// A client that does not follow redirects, so the callback's 302 is seen as GitHub's browser sees it.
+    static let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    func request(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "X-Frappe-Site-Name", value: siteName)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await Self.http.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+    }
+
+    /// `erpnext_github_integration.github_app.<fn>` as Administrator (API key).
+    func rpc(_ fn: String, _ args: [String: String] = [:], method: HTTPMethod = .POST) async throws -> Reply {
+        let body = try JSONSerialization.data(withJSONObject: args)
+        return try await request(method, "/api/method/erpnext_github_integration.github_app.\(fn)", body: method == .GET ? nil : body,
+                                 headers: [("Authorization", "token \(adminToken)")])
+    }
+
 }

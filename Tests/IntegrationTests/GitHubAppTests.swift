@@ -207,6 +207,30 @@ struct GitHubAppTests {
             _ = try await h.eventually("the periodic sync") { try await h.landlordRecord().flatMap { $0.lastSyncHash == silent.after ? $0 : nil } }
             #expect(try await h.site.read { try $0.get("Email Template", "GHT 3")?["subject"].string } == "Fixed 3")
 
+            // Suspended on GitHub: documents become editable and syncs pause; unsuspended: a sync takes them back.
+            await h.fake.suspend(id, sender: "alice")
+            _ = try await h.eventually("suspend applied") { () -> Bool? in
+                let released = try await h.synced().values.allSatisfy { $0.source == nil }
+                let suspended = try await h.landlordRecord()?.suspendedAt != nil
+                return released && suspended ? true : nil
+            }
+            let paused = try await h.rpc("sync_now")
+            #expect(paused.status == 417 && paused.errorMessage.contains("suspended"), "\(paused.body)")
+            await h.fake.suspend(id, false, sender: "alice")
+            _ = try await h.eventually("unsuspend and the sync it queues") { () -> Bool? in
+                let docs = try await h.synced()
+                return docs.count == 5 && docs.values.allSatisfy({ $0.source != nil }) ? true : nil
+            }
+
+            // The configured repository taken away from the installation: syncs stop, with a status saying why.
+            await h.fake.removeRepositories(id, [GitHubAppHarness.repository], sender: "alice")
+            _ = try await h.eventually("installation_repositories.removed applied") { try await h.landlordRecord()?.repositoryRemovedAt != nil ? true : nil }
+            let stopped = try await h.rpc("get_status")
+            #expect(stopped.message?["repository_removed"]?.bool == true)
+            #expect(stopped.message?["status"]?.string?.contains("removed from the GitHub App installation") == true)
+            let refused = try await h.rpc("sync_now")
+            #expect(refused.status == 417 && refused.errorMessage.contains("removed"), "\(refused.body)")
+
             // Disconnected in the desk, then connected again with the same installation (GitHub's
             // "Redirect on update"): this site had it before, so it may link it again.
             #expect(try await h.rpc("disconnect").status == 200)

@@ -59,7 +59,8 @@ extension GitHubAppService {
             try await store.retry(deliveryID: delivery.deliveryID, at: Date().addingTimeInterval(5), note: "waiting for the running sync")
         } catch {
             let reason = (error as? FrappeError)?.message ?? "\(error)"
-            let permanent = (error as? FrappeError).map { ![.tooManyRequestsError, .serviceUnavailable, .internalError].contains($0.type) } ?? false
+            var permanent = (error as? FrappeError).map { ![.tooManyRequestsError, .serviceUnavailable, .internalError].contains($0.type) } ?? false
+            if case GitHubError.decoding? = error as? GitHubError { permanent = true }   // the payload will never have its event's shape
             if permanent || delivery.attempts >= 5 {
                 try await store.finish(deliveryID: delivery.deliveryID, status: "Failed", note: reason)
             } else {
