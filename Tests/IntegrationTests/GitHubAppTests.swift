@@ -42,6 +42,14 @@ struct GitHubAppTests {
         let h = try await GitHubAppHarness.start(siteKey: "app-e2e", files: 500)
         do {
             let id = try await Self.connect(h)
+            // Configure refuses what the installation cannot sync, and changes nothing then.
+            let invisible = try await h.rpc("configure", ["repository": "acme/other", "branch": "main"])
+            #expect(invisible.status == 417 && invisible.errorMessage.contains("cannot see acme/other"), "\(invisible.errorMessage)")
+            let noBranch = try await h.rpc("configure", ["repository": GitHubAppHarness.repository, "branch": "nope"])
+            #expect(noBranch.status == 417 && noBranch.errorMessage.contains("no branch nope"), "\(noBranch.errorMessage)")
+            let malformed = try await h.rpc("configure", ["repository": "not a repository"])
+            #expect(malformed.status == 417 && malformed.errorMessage.contains("owner/repo"))
+            #expect(try await h.landlordRecord()?.defaultBranch == "main")
             let first = try await h.eventually("the first sync") { () -> [String: (modified: String, source: String?)]? in
                 let docs = try await h.synced()
                 return docs.count == 500 && docs.values.allSatisfy({ $0.source != nil }) ? docs : nil
@@ -78,6 +86,7 @@ struct GitHubAppTests {
             #expect(status.message?["last_sync_hash"]?.string == pushed.after)
             #expect(status.message?["repository"]?.string == GitHubAppHarness.repository)
             let runs = try #require(status.message?["runs"]?.array)
+            print("template sync runs (newest first): \(runs.map { "\($0["trigger"]?.string ?? "") \($0["github_calls"]?.int ?? -1) calls" })")
             #expect(runs.first?["trigger"]?.string == "Push" && runs.first?["deleted"]?.int == 1 && runs.first?["updated"]?.int == 3)
             #expect((runs.first?["github_calls"]?.int ?? 99) <= 6)
 

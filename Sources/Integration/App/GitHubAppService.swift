@@ -80,17 +80,20 @@ public final class GitHubAppService: Sendable {
         } catch {
             throw FrappeError(github: error)
         }
-        guard let match = visible.repositories.first(where: { ($0.fullName ?? "").lowercased() == repository.lowercased() }) else {
+        // The first 100 are listed; past that, the branch read below is the test of visibility.
+        let match = visible.repositories.first(where: { ($0.fullName ?? "").lowercased() == repository.lowercased() })
+        guard match != nil || visible.totalCount > visible.repositories.count else {
             throw FrappeError.validation("The GitHub App installation on \(record.accountLogin ?? "this account") cannot see \(repository); add it to the installation on GitHub first")
         }
         do {
             _ = try await github.branchHead(owner: parts[0], repo: parts[1], branch: branch)
         } catch GitHubError.notFound {
-            throw FrappeError.validation("\(repository) has no branch \(branch)")
+            throw FrappeError.validation(match == nil ? "The GitHub App installation cannot see \(repository), or it has no branch \(branch)"
+                                                      : "\(repository) has no branch \(branch)")
         } catch {
             throw FrappeError(github: error)
         }
-        let fullName = match.fullName ?? repository
+        let fullName = match?.fullName ?? repository
         try await landlord().configure(installationID: record.installationID, repository: fullName, branch: branch)
         try await prepareSite(site)
         let job = try await enqueueSync(installationID: record.installationID, site: site.name, ref: nil, trigger: .configure, user: user)

@@ -18,6 +18,8 @@ import GitHub
 struct TemplateSync: Sendable {
     static let sourceField = "github_sync_source"
     static let defaultDocTypes = ["Email Template", "Print Format", "Notification", "Project Template"]
+    /// Length of a Data field (`github_sync_source`, `GitHub Template.sync_source`).
+    static let maxSource = 140
 
     enum Trigger: String, Sendable {
         case push = "Push", syncNow = "Sync Now", periodic = "Periodic", configure = "Configure", rollback = "Rollback"
@@ -205,6 +207,11 @@ struct TemplateSync: Sendable {
 
         // Files that changed or are new.
         for file in changed {
+            // `owner/repo:path` lives in Data fields (140 characters): a longer one cannot be tracked.
+            guard source(file.path).count <= Self.maxSource else {
+                result.errors.append(.init(path: file.path, message: "The path is too long: \(fullName):<path> must fit in \(Self.maxSource) characters"))
+                continue
+            }
             let docs: [[String: JSONValue]]
             switch file.content {
             case .failure(let problem):
