@@ -129,6 +129,12 @@ let package = Package(
             path: "Benchmarks/WebhookBenchmark"
         ),
         .executableTarget(
+            name: "TemplateSyncBenchmark",
+            dependencies: ["Frappe", "MariaDB", "GitHub", "Integration", "Landlord", "FakeGitHub",
+                           .product(name: "_CryptoExtras", package: "swift-crypto")],
+            path: "Benchmarks/TemplateSyncBenchmark"
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["Frappe", "MariaDB"],
             path: "Benchmarks/StoreBenchmark"
