@@ -27,6 +27,10 @@ extension FakeGitHubServer {
         return id
     }
 
+    /// A web-flow authorization code for `login` (what GitHub adds to the callback as `code` when
+    /// the App requests user authorization during installation).
+    public func authorizationCode(for login: String) async -> String { await state.authorizationCode(for: login) }
+
     /// `installation.deleted`: the App is uninstalled; its tokens stop working.
     public func uninstall(_ installationID: Int64, sender: String = "octocat") async {
         await WebhookSender.send(await state.changeInstallation(installationID, action: "deleted", sender: sender), state: state)

@@ -43,7 +43,42 @@ extension FakeGitHubState {
                 }
             }
             return .json(200, encode(GitHubUserInstallations(totalCount: visible.count, installations: visible)))
+        case .oauthAccessToken:
+            return exchangeCode(request)
         }
+    }
+
+    /// A code made by ``authorizationCode(for:)``, once, for the App whose client id and secret
+    /// come with it → a user token (`ghu_…`) for that login. GitHub answers failures with 200 and `error`.
+    func exchangeCode(_ request: FakeHTTPRequest) -> FakeHTTPResponse {
+        var fields: [String: String] = [:]
+        if case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: request.body) {
+            for (key, value) in object { fields[key] = value.stringValue }
+        } else if let components = URLComponents(string: "http://x/?" + String(decoding: request.body, as: UTF8.self)) {
+            for item in components.queryItems ?? [] { fields[item.name] = item.value }
+        }
+        func failure(_ error: String, _ description: String) -> FakeHTTPResponse {
+            .json(200, encode(JSONValue.object(["error": .string(error), "error_description": .string(description)])))
+        }
+        guard let app = apps.values.first(where: { $0.clientID != nil && $0.clientID == fields["client_id"] }),
+              let secret = app.clientSecret, secret == fields["client_secret"] else {
+            return failure("incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.")
+        }
+        guard let code = fields["code"], let login = oauthCodes.removeValue(forKey: code) else {
+            return failure("bad_verification_code", "The code passed is incorrect or expired.")
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let token = "ghu_" + String((0..<36).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        tokens[token] = TokenGrant(login: login, expiresAt: options.now().addingTimeInterval(8 * 3600))
+        return .json(200, encode(JSONValue.object(["access_token": .string(token), "token_type": .string("bearer"), "scope": .string("")])))
+    }
+
+    /// A web-flow authorization code for `login`, as GitHub hands one to the callback after the
+    /// user authorized the App.
+    public func authorizationCode(for login: String) -> String {
+        let code = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        oauthCodes[code] = login
+        return code
     }
 
     /// Deliveries to every App with a webhook URL whose installation covers `repo`, each with

@@ -5,6 +5,7 @@ import GitHub
 extension FakeGitHubState {
     func handleWrite(_ route: FakeRoute, request: FakeHTTPRequest, caller: Caller) -> HandlerResult {
         if case .graphQL = route { return HandlerResult(response: handleGraphQL(request, caller: caller)) }
+        if case .appAPI(let appRoute) = route { return HandlerResult(response: handleApp(appRoute, request: request, caller: caller)) }
         if case .accessToken(let id) = route {
             guard let (app, installation) = findInstallation(id, appID: caller.appID) else { return HandlerResult(response: .error(404, "Not Found")) }
             if installation.suspended == true { return HandlerResult(response: .error(403, "This installation has been suspended")) }

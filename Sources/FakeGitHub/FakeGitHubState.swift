@@ -23,6 +23,8 @@ public actor FakeGitHubState {
     var webhookDeliveries: [FakeWebhookDelivery] = []
     /// Blobs, trees and commits (history), so old commits stay readable after a push.
     var git = FakeGitObjects()
+    /// Web-flow authorization codes (single use) → the login they were issued to.
+    var oauthCodes: [String: String] = [:]
     var nextID: Int64 = 9_000_000
     /// Bumped on every change; part of the response-cache key.
     var version = 0

@@ -42,16 +42,19 @@ enum FakeAppRoute: Sendable {
     case installations
     case installationRepositories
     case userInstallations
+    /// `POST /login/oauth/access_token`: the web flow's code exchange (on GitHub's web host).
+    case oauthAccessToken
 
     /// JWT-only routes (GitHub answers them only for the App itself).
     var needsJWT: Bool {
         switch self {
         case .app, .installations: return true
-        case .installationRepositories, .userInstallations: return false
+        case .installationRepositories, .userInstallations, .oauthAccessToken: return false
         }
     }
 
     static func resolve(method: String, segments s: [String]) -> FakeAppRoute? {
+        if method == "POST", s == ["login", "oauth", "access_token"] { return .oauthAccessToken }
         guard method == "GET" else { return nil }
         switch s {
         case ["app"]: return .app

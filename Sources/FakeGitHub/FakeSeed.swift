@@ -129,9 +129,12 @@ public struct FakeApp: Codable, Sendable {
     /// repositories an installation covers), signed with ``webhookSecret``.
     public var webhookURL: String?
     public var webhookSecret: String?
+    /// For the web flow's code exchange (`POST /login/oauth/access_token`).
+    public var clientSecret: String?
 
     public init(id: Int64, clientID: String? = nil, slug: String? = nil, publicKeyPEM: String, installations: [FakeInstallation] = [],
-                webhookURL: String? = nil, webhookSecret: String? = nil) {
+                webhookURL: String? = nil, webhookSecret: String? = nil, clientSecret: String? = nil) {
+        self.clientSecret = clientSecret
         self.id = id
         self.clientID = clientID
         self.slug = slug

@@ -22,6 +22,7 @@ struct GitHubAppHarness: Sendable {
     static let appID: Int64 = 7300
     static let webhookSecret = "app-secret-\(UUID().uuidString.prefix(8))"
     static let stateSecret = "state-secret-\(UUID().uuidString.prefix(8))"
+    static let clientSecret = "client-secret-\(UUID().uuidString.prefix(8))"
     static let repository = "acme/erp-templates"
     /// An installation made long before any connect link (someone else's, as far as a site can tell).
     static let preexistingInstallation: Int64 = 4242
@@ -67,13 +68,14 @@ struct GitHubAppHarness: Sendable {
         let seed = FakeSeed(users: [FakeUser(id: 11, login: "alice")], organizations: [FakeOrganization(id: 10, login: "acme")],
                             repositories: [repo, other], tokens: [],
                             apps: [FakeApp(id: appID, clientID: "Iv1.erptemplates", slug: "erp-templates", publicKeyPEM: key.publicKey.pemRepresentation,
-                                           installations: [FakeInstallation(id: preexistingInstallation, account: "acme",
+                                           installations: [FakeInstallation(id: preexistingInstallation, account: "acme", members: ["alice"],
                                                                             createdAt: Date(timeIntervalSince1970: 1_700_000_000))],
-                                           webhookURL: "http://127.0.0.1:\(serverPort)/github/webhooks", webhookSecret: webhookSecret)])
+                                           webhookURL: "http://127.0.0.1:\(serverPort)/github/webhooks", webhookSecret: webhookSecret,
+                                           clientSecret: clientSecret)])
         let fake = try await FakeGitHubServer.start(seed: seed, options: FakeGitHubOptions(acceptUnknownTokens: false), port: fakePort)
 
         let environment = GitHubAppEnvironment(
-            appID: appID, clientID: "Iv1.erptemplates", privateKeyPEM: key.pemRepresentation, webhookSecret: webhookSecret,
+            appID: appID, clientID: "Iv1.erptemplates", clientSecret: clientSecret, privateKeyPEM: key.pemRepresentation, webhookSecret: webhookSecret,
             appURL: "https://github.com/apps/erp-templates/installations/new", apiURL: fake.baseURL, landlord: landlord, stateSecret: stateSecret)
         let sites = SiteDirectory(bench: Bench(path: made.bench), poolSize: 8)
         let service = try GitHubAppService(environment: environment, sites: sites, manualSyncInterval: manualSyncInterval)

@@ -253,6 +253,23 @@ struct GitHubAppTests {
             _ = try await h.eventually("installation.deleted applied") { try await h.landlordRecord() == nil ? true : nil }
             let left = try await h.synced()
             #expect(left.count == 5 && left.values.allSatisfy { $0.source == nil })
+
+            // An installation made before the link can be linked when GitHub says the returning user
+            // may access it (user authorization during installation: the callback carries a code).
+            func freshState() async throws -> String {
+                try #require(GitHubAppHarness.stateParameter(of: try await h.rpc("get_install_url").message?["url"]?.string ?? ""))
+            }
+            let old = GitHubAppHarness.preexistingInstallation
+            let bobCode = await h.fake.authorizationCode(for: "bob")
+            let bob = try await h.callback("installation_id=\(old)&setup_action=install&code=\(bobCode)&state=\(GitHubAppHarness.encoded(try await freshState()))")
+            #expect(bob.status == 400 && bob.body.contains("no access to installation \(old)"), "\(bob.body)")
+            let bogus = try await h.callback("installation_id=\(old)&setup_action=install&code=nope&state=\(GitHubAppHarness.encoded(try await freshState()))")
+            #expect(bogus.status == 400 && bogus.body.contains("did not accept the authorization code"), "\(bogus.body)")
+            #expect(try await h.landlordRecord() == nil)
+            let aliceCode = await h.fake.authorizationCode(for: "alice")
+            let alice = try await h.callback("installation_id=\(old)&setup_action=install&code=\(aliceCode)&state=\(GitHubAppHarness.encoded(try await freshState()))")
+            #expect(alice.status == 302, "\(alice.body)")
+            #expect(try await h.landlordRecord()?.installationID == old)
         } catch {
             await h.stop()
             throw error

@@ -55,13 +55,30 @@ extension GitHubAppService {
             // Proof that whoever holds this state made the installation: GitHub created it after the
             // state was issued (the installing user came from our link), or this site had it before.
             // Without it, a state for one's own site could be paired with someone else's installation id.
+            // With user authorization during installation, GitHub adds a `code`: the user's token then
+            // says directly whether they may access the installation (`GET /user/installations`).
             let issued = state.expiresAt.addingTimeInterval(-ConnectState.lifetime)
             let known = try await store.installation(id: installationID)
-            let createdAfterState = (installation.createdAt?.date).map { $0 >= issued.addingTimeInterval(-Self.clockSlack) }
-                ?? (known?.announcedAt.map { $0 >= issued.addingTimeInterval(-Self.clockSlack) } ?? false)
-            guard createdAfterState || known?.site == state.site || known?.lastSite == state.site else {
+            if let code = query["code"], !code.isEmpty, let clientID = environment.clientID, let clientSecret = environment.clientSecret {
+                let mayAccess: Bool
+                do {
+                    let token = try await app.exchangeOAuthCode(webURL: GitHubClient.webURL(forAPI: environment.apiURL), clientID: clientID,
+                                                                clientSecret: clientSecret, code: code)
+                    mayAccess = try await app.with(auth: .token(token)).with(rateLimitPolicy: .failFast).userInstallations()
+                        .installations.contains { $0.id == installationID }
+                } catch GitHubError.unauthorized {
+                    return page(400, "Not linked", "GitHub did not accept the authorization code (it is used once and expires quickly). Click Connect again.")
+                }
+                guard mayAccess else {
+                    return page(400, "Not linked", "Your GitHub account has no access to installation \(installationID).")
+                }
+            } else {
+                let createdAfterState = (installation.createdAt?.date).map { $0 >= issued.addingTimeInterval(-Self.clockSlack) }
+                    ?? (known?.announcedAt.map { $0 >= issued.addingTimeInterval(-Self.clockSlack) } ?? false)
+                guard createdAfterState || known?.site == state.site || known?.lastSite == state.site else {
                 return page(400, "Not linked",
-                            "Installation \(installationID) existed before this connect link was made, so it cannot be shown to belong to you. Install the App from the Connect link (uninstall it on GitHub first if it is installed).")
+                                "Installation \(installationID) existed before this connect link was made, so it cannot be shown to belong to you. Turn on \"Request user authorization (OAuth) during installation\" for the App (with GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET), or uninstall it on GitHub and install it from the Connect link.")
+                }
             }
             try await store.upsertInstallation(id: installationID, appID: installation.appID, accountLogin: installation.account?.login,
                                                accountType: installation.account?.type ?? installation.targetType,

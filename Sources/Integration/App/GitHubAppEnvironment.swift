@@ -8,6 +8,9 @@ import Landlord
 public struct GitHubAppEnvironment: Sendable, CustomStringConvertible {
     public var appID: Int64
     public var clientID: String?
+    /// With ``clientID``: the web flow's code exchange, so the callback can ask GitHub which
+    /// installations the returning user may access (`GITHUB_APP_CLIENT_SECRET`).
+    let clientSecret: String?
     let privateKeyPEM: String
     let webhookSecret: String
     /// `https://github.com/apps/<slug>/installations/new`.
@@ -17,10 +20,11 @@ public struct GitHubAppEnvironment: Sendable, CustomStringConvertible {
     /// Key for connect states (AES-GCM): `GITHUB_APP_STATE_SECRET`, else derived from the App key.
     let stateKey: SymmetricKey
 
-    public init(appID: Int64, clientID: String? = nil, privateKeyPEM: String, webhookSecret: String, appURL: String,
+    public init(appID: Int64, clientID: String? = nil, clientSecret: String? = nil, privateKeyPEM: String, webhookSecret: String, appURL: String,
                 apiURL: String = "https://api.github.com", landlord: LandlordURL, stateSecret: String? = nil) {
         self.appID = appID
         self.clientID = clientID
+        self.clientSecret = clientSecret
         self.privateKeyPEM = privateKeyPEM
         self.webhookSecret = webhookSecret
         self.appURL = appURL
@@ -57,7 +61,9 @@ public struct GitHubAppEnvironment: Sendable, CustomStringConvertible {
             throw GitHubError.invalidConfiguration("Set GITHUB_SIDECAR_LANDLORD (see `github-sidecar landlord create`)")
         }
         let api = env["GITHUB_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.github.com"
-        return GitHubAppEnvironment(appID: appID, clientID: env["GITHUB_APP_CLIENT_ID"], privateKeyPEM: pem, webhookSecret: secret,
+        return GitHubAppEnvironment(appID: appID, clientID: env["GITHUB_APP_CLIENT_ID"].flatMap { $0.isEmpty ? nil : $0 },
+                                    clientSecret: env["GITHUB_APP_CLIENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
+                                    privateKeyPEM: pem, webhookSecret: secret,
                                     appURL: appURL, apiURL: api, landlord: try LandlordURL(landlord), stateSecret: env["GITHUB_APP_STATE_SECRET"])
     }
 
