@@ -27,8 +27,10 @@ bench: deps
 	swift build -c release --product StoreBenchmark
 	swift build -c release --product SyncBenchmark
 	swift build -c release --product WebhookBenchmark
+	swift build -c release --product TemplateSyncBenchmark
 	swift build -c release --product github-sidecar
 	swift build -c release --product fake-github
 	scripts/services.sh -- .build/release/StoreBenchmark
 	scripts/services.sh -- .build/release/SyncBenchmark
 	scripts/services.sh -- .build/release/WebhookBenchmark
+	scripts/services.sh -- .build/release/TemplateSyncBenchmark

@@ -133,6 +133,12 @@ let package = Package(
             path: "Benchmarks/WebhookBenchmark"
         ),
         .executableTarget(
+            name: "TemplateSyncBenchmark",
+            dependencies: ["Frappe", "MariaDB", "GitHub", "Integration", "FakeGitHub",
+                           .product(name: "_CryptoExtras", package: "swift-crypto")],
+            path: "Benchmarks/TemplateSyncBenchmark"
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["Frappe", "MariaDB"],
             path: "Benchmarks/StoreBenchmark"
@@ -164,6 +170,7 @@ let package = Package(
             dependencies: [
                 "Integration", "Frappe", "GitHub", "FakeGitHub", "Server", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ],

@@ -5,6 +5,7 @@ import GitHub
 extension FakeGitHubState {
     func handleWrite(_ route: FakeRoute, request: FakeHTTPRequest, caller: Caller) -> HandlerResult {
         if case .graphQL = route { return HandlerResult(response: handleGraphQL(request, caller: caller)) }
+        if case .appAPI(let appRoute) = route { return HandlerResult(response: handleApp(appRoute, request: request, caller: caller)) }
         if case .accessToken(let id) = route {
             guard let (app, installation) = findInstallation(id, appID: caller.appID) else { return HandlerResult(response: .error(404, "Not Found")) }
             if installation.suspended == true { return HandlerResult(response: .error(403, "This installation has been suspended")) }
@@ -264,38 +265,6 @@ extension FakeGitHubState {
     /// Replaces files on the default branch as a push would: new head commit, `push` webhook.
     /// A nil content deletes the file. Returns the webhooks to send (the server sends them).
     func commitFiles(_ fullName: String, changes: [String: String?], message: String, author: String) -> [OutgoingWebhook] {
-        guard var repo = repositories[fullName.lowercased()] else { return [] }
-        for (path, content) in changes {
-            repo.files[path] = content
-        }
-        let now = options.now()
-        let before = repo.branches.first { $0.name == repo.defaultBranch }?.sha ?? String(repeating: "0", count: 40)
-        let treeSHA = renderTree(repo, recursive: false).sha
-        let after = Self.treeSHA([("parent", before), ("tree", treeSHA), ("message", message), ("time", String(now.timeIntervalSince1970))])
-        if let index = repo.branches.firstIndex(where: { $0.name == repo.defaultBranch }) {
-            repo.branches[index].sha = after
-            repo.branches[index].committedDate = now
-            repo.branches[index].message = message
-        } else {
-            repo.branches.append(FakeBranch(name: repo.defaultBranch, sha: after, committedDate: now, message: message, author: author))
-        }
-        repo.pushedAt = now
-        repositories[fullName.lowercased()] = repo
-        version += 1
-        let added = changes.filter { $0.value != nil }.map(\.key).sorted()
-        let removed = changes.filter { $0.value == nil }.map(\.key).sorted()
-        let commit: JSONValue = .object([
-            "id": .string(after), "tree_id": .string(treeSHA), "distinct": .bool(true), "message": .string(message),
-            "timestamp": .string(GitHubDate(now).iso8601),
-            "author": .object(["name": .string(author), "email": .string("\(author)@example.com"), "username": .string(author)]),
-            "added": .array(added.map(JSONValue.string)), "removed": .array(removed.map(JSONValue.string)), "modified": .array([]),
-        ])
-        return webhooks(repo, event: "push", action: nil, payload: [
-            "ref": .string("refs/heads/\(repo.defaultBranch)"), "before": .string(before), "after": .string(after),
-            "created": .bool(false), "deleted": .bool(false), "forced": .bool(false), "base_ref": .null,
-            "compare": .string("https://github.com/\(repo.fullName)/compare/\(before.prefix(12))...\(after.prefix(12))"),
-            "commits": .array([commit]), "head_commit": commit,
-            "pusher": .object(["name": .string(author), "email": .string("\(author)@example.com")]),
-        ], sender: author)
+        push(fullName, changes: changes, message: message, author: author)?.1 ?? []
     }
 }

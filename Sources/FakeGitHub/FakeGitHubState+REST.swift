@@ -126,6 +126,10 @@ extension FakeGitHubState {
             return userProfile(login)
         case .searchUsers:
             return searchUsers(request)
+        case .git(let owner, let name, let gitRoute):
+            return handleGit(gitRoute, owner: owner, name: name, request: request, caller: caller)
+        case .appAPI(let appRoute):
+            return handleApp(appRoute, request: request, caller: caller)
         case .graphQL, .teamRepo, .collaborator, .createIssue, .updateIssue, .addAssignees, .createPull, .requestReviewers,
             .createHook, .deleteHook, .accessToken:
             return .error(404, "Not Found")
@@ -240,7 +244,7 @@ extension FakeGitHubState {
         result.permissions = ["contents": "read", "metadata": "read", "issues": "write", "pull_requests": "write"]
         result.events = ["push", "issues", "pull_request"]
         result.accessTokensURL = "\(apiBaseURL)/app/installations/\(installation.id)/access_tokens"
-        result.createdAt = GitHubDate(Date(timeIntervalSince1970: 1_700_000_000))
+        result.createdAt = GitHubDate(Date(timeIntervalSince1970: (installation.createdAt ?? Date(timeIntervalSince1970: 1_700_000_000)).timeIntervalSince1970.rounded(.down)))
         result.updatedAt = result.createdAt
         if installation.suspended == true { result.suspendedAt = result.createdAt }
         return result

@@ -21,6 +21,10 @@ public actor FakeGitHubState {
     var faults: [FaultSlot] = []
     var buckets: [String: Bucket] = [:]
     var webhookDeliveries: [FakeWebhookDelivery] = []
+    /// Blobs, trees and commits (history), so old commits stay readable after a push.
+    var git = FakeGitObjects()
+    /// Web-flow authorization codes (single use) → the login they were issued to.
+    var oauthCodes: [String: String] = [:]
     var nextID: Int64 = 9_000_000
     /// Bumped on every change; part of the response-cache key.
     var version = 0
@@ -120,6 +124,9 @@ public actor FakeGitHubState {
         let key = repository.fullName.lowercased()
         if repositories[key] == nil { repositoryOrder.append(key) }
         repositories[key] = repository
+        // The seed state is recorded again (as the branches' commits) on the next git read.
+        git.recorded.remove(key)
+        for branch in repository.branches { git.commits[branch.sha] = nil }
         version += 1
     }
 

@@ -31,6 +31,10 @@ enum FakeRoute: Sendable {
     case accessToken(id: Int64)
     case rateLimit
     case graphQL
+    /// Git data of a repository (trees, blobs, commits, refs, compare, contents).
+    case git(owner: String, repo: String, FakeGitRoute)
+    /// The App's own endpoints and the installation views.
+    case appAPI(FakeAppRoute)
 
     /// The budget the route spends; nil for free endpoints.
     var resource: String? {
@@ -46,11 +50,16 @@ enum FakeRoute: Sendable {
     var needsAppJWT: Bool {
         switch self {
         case .appInstallation, .accessToken: return true
+        case .appAPI(let route): return route.needsJWT
         default: return false
         }
     }
 
     static func resolve(method: String, segments s: [String]) -> FakeRoute? {
+        if let app = FakeAppRoute.resolve(method: method, segments: s) { return .appAPI(app) }
+        if s.count >= 4, s[0] == "repos", let git = FakeGitRoute.resolve(method: method, rest: Array(s.dropFirst(3))) {
+            return .git(owner: s[1], repo: s[2], git)
+        }
         switch (method, s.count) {
         case ("GET", 1) where s[0] == "user": return .user
         case ("GET", 1) where s[0] == "rate_limit": return .rateLimit

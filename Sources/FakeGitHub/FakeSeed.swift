@@ -133,13 +133,23 @@ public struct FakeApp: Codable, Sendable {
     /// PEM of the App's RSA public key (`BEGIN PUBLIC KEY`), used to verify App JWTs.
     public var publicKeyPEM: String
     public var installations: [FakeInstallation]
+    /// Where the App's deliveries go (`installation`, `installation_repositories`, and `push` for
+    /// repositories an installation covers), signed with ``webhookSecret``.
+    public var webhookURL: String?
+    public var webhookSecret: String?
+    /// For the web flow's code exchange (`POST /login/oauth/access_token`).
+    public var clientSecret: String?
 
-    public init(id: Int64, clientID: String? = nil, slug: String? = nil, publicKeyPEM: String, installations: [FakeInstallation] = []) {
+    public init(id: Int64, clientID: String? = nil, slug: String? = nil, publicKeyPEM: String, installations: [FakeInstallation] = [],
+                webhookURL: String? = nil, webhookSecret: String? = nil, clientSecret: String? = nil) {
+        self.clientSecret = clientSecret
         self.id = id
         self.clientID = clientID
         self.slug = slug
         self.publicKeyPEM = publicKeyPEM
         self.installations = installations
+        self.webhookURL = webhookURL
+        self.webhookSecret = webhookSecret
     }
 }
 
@@ -149,12 +159,19 @@ public struct FakeInstallation: Codable, Sendable {
     /// `owner/repo` names, or nil for all repositories.
     public var repositories: [String]?
     public var suspended: Bool?
+    /// Logins besides the account itself that `GET /user/installations` shows it to (org admins).
+    public var members: [String]?
+    /// When it was installed (`created_at`); seeds without one show 2023-11-14.
+    public var createdAt: Date?
 
-    public init(id: Int64, account: String, repositories: [String]? = nil, suspended: Bool? = nil) {
+    public init(id: Int64, account: String, repositories: [String]? = nil, suspended: Bool? = nil, members: [String]? = nil,
+                createdAt: Date? = nil) {
         self.id = id
         self.account = account
         self.repositories = repositories
         self.suspended = suspended
+        self.members = members
+        self.createdAt = createdAt
     }
 }
 

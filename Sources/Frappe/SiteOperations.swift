@@ -55,20 +55,6 @@ extension DocumentReader {
 }
 
 extension DocumentWriter {
-    /// Runs `body` inside a savepoint: when it throws, its writes are undone and the error is
-    /// rethrown, while what the transaction did before stays (a claimed queue row, say). An error
-    /// that ended the whole transaction (``Site/abortsTransaction(_:)``) is rethrown untouched.
-    public func withSavepoint<T>(_ body: () throws -> T) throws -> T {
-        try conn.executeText("SAVEPOINT frappe_sidecar_item")
-        do {
-            return try body()
-        } catch {
-            if Site.abortsTransaction(error) { throw error }
-            try conn.executeText("ROLLBACK TO SAVEPOINT frappe_sidecar_item")
-            throw error
-        }
-    }
-
     /// Adds the column a field of `doctype` needs when its table lacks it (a Custom Field's
     /// `ALTER TABLE`, as `frappe.db.updatedb` does). DDL commits on its own in MariaDB; the
     /// statement is `ADD COLUMN IF NOT EXISTS`, so a re-run is safe. True when it was added.

@@ -1,6 +1,7 @@
 import Foundation
 import Frappe
 import Hummingbird
+import Integration
 import Logging
 import NIOCore
 import Prometheus
@@ -35,9 +36,12 @@ public struct SidecarServer: Sendable {
     let authenticator: Authenticator
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// The bench's GitHub App, for `/github/webhooks` and `/github/callback` (nil: those answer 404).
+    let githubApp: GitHubAppService?
 
     public init(configuration: Configuration, sites: SiteDirectory, methods: [RPCMethod], registry: PrometheusCollectorRegistry,
-                sessions: (any SessionValidator)? = nil, logger: Logger) {
+                sessions: (any SessionValidator)? = nil, githubApp: GitHubAppService? = nil, logger: Logger) {
+        self.githubApp = githubApp
         self.configuration = configuration
         self.sites = sites
         self.methods = Dictionary(methods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -58,6 +62,7 @@ public struct SidecarServer: Sendable {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        addGitHubAppRoutes(to: router)
         let rpc = router.group("/api/method")
             .add(middleware: SiteMiddleware(sites: sites, maxBodyBytes: configuration.maxBodyBytes))
             .add(middleware: AuthenticationMiddleware(authenticator: authenticator))

@@ -25,10 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize + max(0, webhookWorkers), logger: logger)
+        // The bench's GitHub App (template sync), when GITHUB_APP_* is set.
+        let githubApp = try GitHubAppService.fromProcessEnvironment(sites: sites, logger: logger)
         let server = SidecarServer(
             configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL), sites: sites,
-            methods: Catalogue.methods(), registry: registry, sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) },
-            logger: logger)
+            methods: Catalogue.methods(IntegrationContext(app: githubApp)), registry: registry,
+            sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) }, githubApp: githubApp, logger: logger)
         let app = server.application { bound in
             // One line on stdout, flushed at once, so scripts and tests can wait for it.
             FileHandle.standardOutput.write(Data("github-sidecar listening on http://\(parts[0]):\(bound)\n".utf8))
@@ -38,6 +40,11 @@ struct ServeCommand: AsyncParsableCommand {
         if webhookWorkers > 0 {
             let workers = WebhookWorkers(sites: sites, doorbell: .process, configuration: .init(workersPerSite: webhookWorkers), logger: logger)
             services.append(.init(service: WebhookWorkerService(workers: workers)))
+        }
+        if let githubApp {
+            _ = try await githubApp.landlord()   // tables created on start; a bad URL fails here, not on the first delivery
+            let seconds = ProcessInfo.processInfo.environment["GITHUB_APP_HEAD_CHECK_SECONDS"].flatMap(Int.init) ?? 600
+            services.append(.init(service: GitHubAppWorkerService(workers: GitHubAppWorkers(service: githubApp, headCheck: .seconds(max(5, seconds))))))
         }
         try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         await sites.closeAll()

@@ -15,3 +15,16 @@ struct WebhookWorkerService: Service {
         }
     }
 }
+
+/// The GitHub App's delivery workers and head check, stopped the same way.
+struct GitHubAppWorkerService: Service {
+    let workers: GitHubAppWorkers
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await workers.run()
+        } onGracefulShutdown: {
+            workers.stop()
+        }
+    }
+}

@@ -57,9 +57,10 @@ final class SidecarProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(bench: URL, port: Int, workers: Int = 4, extra: [String] = []) throws {
+    init(bench: URL, port: Int, workers: Int = 4, extra: [String] = [], environment: [String: String] = [:]) throws {
         self.port = port
         process.executableURL = EndToEnd.sidecarBinary
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.arguments = ["serve", "--bench", bench.path, "--listen", "127.0.0.1:\(port)", "--webhook-workers", String(workers)] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -59,6 +59,9 @@ extension DeskSuites {
                 ("api.sync_user_github_profile", anyUser, [:], false),
                 ("api.get_user_repositories", anyUser, [:], false),
                 ("github_api.can_user_sync_repo", anyUser, ["repo_full_name": repo], false),
+                ("github_app.get_install_url", admins, [:], false), ("github_app.configure", admins, ["repository": repo], true),
+                ("github_app.sync_now", admins, [:], true), ("github_app.plan", admins, [:], false),
+                ("github_app.disconnect", admins, [:], true), ("github_app.get_status", admins, [:], false),
             ]
         }
 

@@ -155,6 +155,13 @@ struct PermissionTests {
         ("github_api.can_user_sync_repo", #"{"repo_full_name":"octo/none"}"#, false),
         ("api.get_user_repositories", "{}", false),
         ("api.get_repository_statistics", #"{"repo_full_name":"octo/none"}"#, false),
+        // The GitHub App (not configured on this harness: admins get a clear 417, never a 403).
+        ("github_app.get_install_url", "{}", true),
+        ("github_app.configure", #"{"repository":"octo/templates","branch":"main"}"#, true),
+        ("github_app.sync_now", "{}", true),
+        ("github_app.plan", "{}", true),
+        ("github_app.disconnect", "{}", true),
+        ("github_app.get_status", "{}", true),
     ]
 
     @Test("the table covers every method the sidecar answers")

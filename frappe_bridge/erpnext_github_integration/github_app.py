@@ -1,5 +1,6 @@
-"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar. A missing argument is
-not sent, so the sidecar answers 417 "Missing argument: <name>" (see github_api.py)."""
+"""GitHub App template sync (ARCHITECTURE.md §3.6): proxies to the sidecar, one per method of its
+`github_app` module, with the same names and arguments.
+A missing argument is not sent, so the sidecar answers 417 "Missing argument: <name>" (see github_api.py)."""
 
 import frappe
 
@@ -17,8 +18,13 @@ def configure(repository=None, branch=None):
 
 
 @frappe.whitelist()
-def sync_now():
-	return sidecar.call("github_app.sync_now")
+def sync_now(ref=None):
+	return sidecar.call("github_app.sync_now", ref=ref)
+
+
+@frappe.whitelist()
+def plan(ref=None):
+	return sidecar.call("github_app.plan", ref=ref)
 
 
 @frappe.whitelist()

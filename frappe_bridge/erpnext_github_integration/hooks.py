@@ -23,6 +23,9 @@ app_include_js = [
 	"/assets/erpnext_github_integration/js/erp_actions.js",
 ]
 
+# The GitHub App section of GitHub Settings (Connect, repository + branch, Sync Now, Plan, Disconnect).
+doctype_js = {"GitHub Settings": "public/js/github_settings.js"}
+
 # Installation
 # ------------
 # Forwards to the sidecar's `setup.install` (custom fields, role, permissions), then clears caches.

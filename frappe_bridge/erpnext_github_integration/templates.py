@@ -14,6 +14,9 @@ def validate_synced_document(doc, method=None):
 	flags = frappe.flags
 	if flags.in_github_sync or flags.in_migrate or flags.in_install or flags.in_patch:
 		return
-	frappe.throw(
-		_("This document is managed in GitHub: edit {0} instead").format(source), frappe.ValidationError
-	)
+	repository, _sep, path = source.partition(":")
+	if path:
+		message = _("This document is managed in GitHub: edit {0} in the repository {1} instead").format(path, repository)
+	else:
+		message = _("This document is managed in GitHub: edit {0} instead").format(source)
+	frappe.throw(message, frappe.ValidationError)

@@ -31,7 +31,7 @@ SEED_DOCTYPES = {
 	"Repository Pull Request",
 	"Repository PR Reviewer",
 }
-NEW_DOCTYPES = {"GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template", "GitHub ETag"}
+NEW_DOCTYPES = {"GitHub Webhook Delivery", "GitHub Sync Run", "GitHub Template", "GitHub ETag", "GitHub App Installation"}
 
 # Options of DocField.fieldtype in Frappe v15 (tabDocField row parent='DocField', fieldname='fieldtype').
 V15_FIELDTYPES = {
@@ -384,7 +384,11 @@ def test_sync_run_and_template():
 	docs = all_docs()
 	run = field_map(docs["GitHub Sync Run"])
 	assert docs["GitHub Sync Run"]["autoname"] == "hash"
-	assert run["trigger"]["options"].split("\n") == ["Manual", "Scheduler", "Webhook", "Sync All", "Install"]
+	assert run["trigger"]["options"].split("\n") == [
+		"Manual", "Scheduler", "Webhook", "Sync All", "Install", "Push", "Sync Now", "Periodic", "Configure", "Rollback"]
+	for name in ("rows_failed",):
+		assert run[name]["fieldtype"] == "Int", name
+	assert run["commit_sha"]["fieldtype"] == run["template_repository"]["fieldtype"] == "Data"
 	assert run["not_modified"]["label"] == "304 Hits"
 	for name in ("github_calls", "not_modified", "graphql_calls", "rows_inserted", "rows_updated", "rows_deleted"):
 		assert run[name]["fieldtype"] == "Int", name
@@ -393,3 +397,8 @@ def test_sync_run_and_template():
 	assert tpl["sync_source"].get("unique") == 1 and tpl["sync_source"].get("reqd") == 1
 	assert tpl["target_name"] == {**tpl["target_name"], "fieldtype": "Dynamic Link", "options": "target_doctype"}
 	assert tpl["status"]["options"].split("\n") == ["Synced", "Error", "Deleted"]
+	inst = docs["GitHub App Installation"]
+	assert inst["issingle"] == 1 and inst["read_only"] == 1
+	assert all(f.get("read_only") == 1 for f in inst["fields"]), "the sidecar writes it; nobody edits it in the desk"
+	assert {p["role"] for p in inst["permissions"]} == {"System Manager", "GitHub Admin"}
+	assert not any(p.get("write") for p in inst["permissions"])

@@ -63,7 +63,7 @@ def test_desk_js_calls_only_existing_whitelisted_methods():
 		assert frappe.is_whitelisted(resolve("erpnext_github_integration." + dotted)), dotted
 
 
-def synced(new=False, source="templates/print_format/invoice.json"):
+def synced(new=False, source="acme/erp-templates:templates/print_format/invoice.json"):
 	doc = Document(doctype="Print Format", name="Invoice", github_sync_source=source)
 	if new:
 		doc["__islocal"] = 1
@@ -73,7 +73,7 @@ def synced(new=False, source="templates/print_format/invoice.json"):
 def test_validate_synced_document(site):
 	from erpnext_github_integration.templates import validate_synced_document
 
-	with pytest.raises(frappe.ValidationError, match="managed in GitHub: edit templates/print_format/invoice.json instead"):
+	with pytest.raises(frappe.ValidationError, match="managed in GitHub: edit templates/print_format/invoice.json in the repository acme/erp-templates instead"):
 		validate_synced_document(synced(), "validate")
 	validate_synced_document(synced(new=True), "validate")  # a new one is allowed
 	validate_synced_document(synced(source=""), "validate")  # not synced

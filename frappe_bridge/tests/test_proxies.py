@@ -53,7 +53,8 @@ ADDED = {
 	"github_app": [
 		"get_install_url()",
 		"configure(repository, branch)",
-		"sync_now()",
+		"sync_now(ref=None)",
+		"plan(ref=None)",
 		"disconnect()",
 		"get_status()",
 	],

@@ -89,7 +89,7 @@ extension GitHubClient {
         return try await appOnly().send(request).decode(GitHubInstallationToken.self)
     }
 
-    private func appOnly() throws -> GitHubClient {
+    func appOnly() throws -> GitHubClient {
         switch auth {
         case .app: return self
         case .installation(_, let app): return with(auth: .app(app))

@@ -9,5 +9,6 @@ public enum Catalogue {
             + APIMethods.methods(context)
             + WebhooksMethods.methods(context, doorbell: doorbell)
             + SetupMethods.methods(context)
+            + GitHubAppMethods.methods(context)
     }
 }

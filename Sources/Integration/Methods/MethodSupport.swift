@@ -5,8 +5,13 @@ import GitHub
 /// What the methods share: one GitHub client per site (one rate-limit budget).
 public struct IntegrationContext: Sendable {
     public let github: GitHubConnections
+    /// The bench's GitHub App (template sync); nil when `GITHUB_APP_ID` is not set.
+    public let app: GitHubAppService?
 
-    public init(github: GitHubConnections = GitHubConnections()) { self.github = github }
+    public init(github: GitHubConnections = GitHubConnections(), app: GitHubAppService? = nil) {
+        self.github = github
+        self.app = app
+    }
 
     /// The site's client for a desk request: never sleeps for a rate limit, answers 429 instead.
     func deskClient(_ site: Site) async throws -> GitHubClient {

@@ -46,7 +46,7 @@ public struct WebhookQueue: Sendable {
             var values: [String: FrappeValue] = ["attempts": .int(attempts)]
             do {
                 // The handler's writes are undone on failure; the claim and this record of it commit.
-                let outcome = try w.withSavepoint {
+                let outcome = try w.savepoint {
                     try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
                                                          payload: Data((delivery["payload"].text ?? "").utf8))
                 }
