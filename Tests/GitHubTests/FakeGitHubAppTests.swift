@@ -135,6 +135,30 @@ struct FakeGitHubAppTests {
         }
     }
 
+    @Test("The web flow: a code is exchanged once for a user token that sees the user's installations; the web host is derived from the API URL")
+    func webFlow() async throws {
+        #expect(GitHubClient.webURL(forAPI: "https://api.github.com") == "https://github.com")
+        #expect(GitHubClient.webURL(forAPI: "https://ghe.example.com/api/v3/") == "https://ghe.example.com")
+        #expect(GitHubClient.webURL(forAPI: "http://127.0.0.1:4000") == "http://127.0.0.1:4000")
+        var seed = Self.seed()
+        seed.apps[0].clientSecret = "shh"
+        try await withFakeGitHub(seed: seed) { server in
+            let app = Self.app(server)
+            let code = await server.authorizationCode(for: "alice")
+            let token = try await app.exchangeOAuthCode(webURL: server.baseURL, clientID: "Iv1.templates", clientSecret: "shh", code: code)
+            #expect(token.rawValue.hasPrefix("ghu_"))
+            let mine = try await app.with(auth: .token(token)).userInstallations()
+            #expect(mine.installations.map(\.id) == [88])
+            await #expect(throws: GitHubError.self, "a code works once") {
+                _ = try await app.exchangeOAuthCode(webURL: server.baseURL, clientID: "Iv1.templates", clientSecret: "shh", code: code)
+            }
+            let other = await server.authorizationCode(for: "alice")
+            await #expect(throws: GitHubError.self, "the client secret must match") {
+                _ = try await app.exchangeOAuthCode(webURL: server.baseURL, clientID: "Iv1.templates", clientSecret: "wrong", code: other)
+            }
+        }
+    }
+
     @Test("A push sends the App a signed push delivery naming the installation; install and uninstall send installation events")
     func deliveriesToTheApp() async throws {
         let receiver = try await FakeWebhookReceiver.start()
