@@ -74,7 +74,7 @@ struct IdempotentActionTests {
     func collaboratorTimeoutRetried() async throws {
         try await withFakeGitHub { server in
             await server.state.inject(FakeFault(method: "PUT", pathContains: "/collaborators/", times: 1, kind: .applyThenHang()))
-            let client = TestData.client(server, timeout: .milliseconds(300))
+            let client = TestData.client(server, timeout: .seconds(2))
             _ = try await client.addCollaborator(owner: "acme", repo: "widgets", username: "dave", permission: "push")
             #expect(await server.state.requestLog().filter { $0.method == "PUT" }.map(\.status) == [201, 204])
             #expect(await server.state.repository("acme/widgets")?.collaborators.filter { $0.login == "dave" }.count == 1)

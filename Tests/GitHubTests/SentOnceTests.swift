@@ -19,7 +19,7 @@ struct SentOnceTests {
     func lostAnswerIssue() async throws {
         try await withFakeGitHub { server in
             await server.state.inject(FakeFault(method: "POST", pathContains: "/issues", kind: .applyThenHang()))
-            let client = TestData.client(server, timeout: .milliseconds(300))
+            let client = TestData.client(server, timeout: .seconds(2))
             let result = try await client.createIssueOnce(
                 owner: "acme", repo: "widgets", CreateIssue(title: "Printer on fire", body: "Smoke.", labels: ["bug"]),
                 operationID: "desk-7f3a")
@@ -69,7 +69,7 @@ struct SentOnceTests {
         try await withFakeGitHub { server in
             await server.state.inject(FakeFault(method: "POST", pathContains: "/issues", kind: .applyThenHang()))
             await server.state.inject(FakeFault(method: "GET", pathContains: "/issues", times: 10, kind: .status(500, message: "boom")))
-            let client = TestData.client(server, timeout: .milliseconds(300))
+            let client = TestData.client(server, timeout: .seconds(2))
             do {
                 _ = try await client.createIssueOnce(owner: "acme", repo: "widgets", CreateIssue(title: "Unknowable"), operationID: "op-u")
                 Issue.record("expected mutationOutcomeUnknown")
@@ -121,7 +121,7 @@ struct SentOnceTests {
     func bulkItemLostAnswer() async throws {
         try await withFakeGitHub { server in
             await server.state.inject(FakeFault(method: "POST", pathContains: "/issues", skip: 1, times: 1, kind: .applyThenHang()))
-            let client = TestData.client(server, timeout: .milliseconds(300))
+            let client = TestData.client(server, timeout: .seconds(2))
             var results: [SentOnce<GitHubIssue>] = []
             for index in 0..<3 {
                 results.append(try await client.createIssueOnce(
@@ -240,7 +240,7 @@ struct SentOncePullRequestTests {
         try await withFakeGitHub { server in
             try await withFreeBranch(server)
             await server.state.inject(FakeFault(method: "POST", pathContains: "/pulls", kind: .applyThenHang()))
-            let client = TestData.client(server, timeout: .milliseconds(300))
+            let client = TestData.client(server, timeout: .seconds(2))
             let result = try await client.createPullRequestOnce(
                 owner: "acme", repo: "widgets", CreatePullRequest(title: "Lost", head: "feature/once", base: "main"), operationID: "pr-lost")
             #expect(result.origin == .recovered)

@@ -16,7 +16,7 @@ needs_fixtures = pytest.mark.skipif(not (FIXTURES / "meta-v15.sql").is_file(), r
 
 
 def test_there_are_twelve_doctype_files():
-	assert len(FILES) == 12
+	assert len(FILES) == 13
 
 
 @needs_fixtures
