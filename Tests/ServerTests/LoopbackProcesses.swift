@@ -134,6 +134,7 @@ final class TCPRelay: @unchecked Sendable {
     }
 
     func restore() throws {
+        guard state.withLock({ $0.listener }) < 0 else { return }
         let listener = try Loopback.listen(port: port)
         state.withLock { $0.listener = listener }
         Thread.detachNewThread { [self] in acceptLoop(listener) }
@@ -321,5 +322,65 @@ final class RawConnection: @unchecked Sendable {
         guard body.count >= length else { return nil }
         reply.body = Data(body.prefix(length))
         return reply
+    }
+}
+
+/// An HTTP server that answers every request with the same bytes: a GitHub that answers
+/// garbage or JSON of the wrong shape. (Reads the request head, answers, closes.)
+final class FixedResponder: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let reply = Mutex<(contentType: String, body: String)>(("application/json", "{}"))
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init() throws {
+        port = try Loopback.freePort()
+        listener = try Loopback.listen(port: port)
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    func answer(contentType: String, body: String) { reply.withLock { $0 = (contentType, body) } }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            Thread.detachNewThread { [self] in respond(client) }
+        }
+    }
+
+    private func respond(_ client: Int32) {
+        defer { close(client) }
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        let separator: [UInt8] = [13, 10, 13, 10]
+        while !(received.count >= 4 && received.indices.dropLast(3).contains(where: { Array(received[$0..<$0 + 4]) == separator })) {
+            let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { return }
+            received += buffer[0..<n]
+        }
+        let (contentType, body) = reply.withLock { $0 }
+        let bytes = Array("HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+        _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+}
+
+extension RawConnection {
+    /// Sends `chunk` every `interval` (a client that sends slowly: the scenario itself, not a
+    /// wait) until the server closes the connection; false if it never did within `deadline`.
+    func trickle(_ chunk: [UInt8], every interval: Duration, deadline: Duration) async throws -> Bool {
+        let end = ContinuousClock.now + deadline
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < end {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 0) > 0 {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return true }
+            }
+            let sent = chunk.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 { return true }
+            try await Task.sleep(for: interval)
+        }
+        return false
     }
 }
