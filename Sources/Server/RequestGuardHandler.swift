@@ -11,6 +11,8 @@ import NIOHTTPTypesHTTP1
 /// - A request the HTTP parser refuses (bytes not allowed in a URL or header, headers over the
 ///   limit, a broken request line) gets a Frappe-shaped JSON 400 and the connection is closed,
 ///   instead of an empty 400 with no content type.
+/// - A response that says `Connection: close` (a body refused for its declared size) ends the
+///   connection once written, instead of reading, say, a terabyte of body nobody wants.
 /// - A request whose body trickles in slower than `readTimeout` allows in all (one byte every
 ///   few seconds keeps an idle timer happy) is cut off: the connection is closed. Slow or idle
 ///   headers are the idle timeout's (``SidecarServer/Configuration/idleTimeout``).
@@ -24,6 +26,8 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests read whose response has not ended yet.
     private var inFlight = 0
     private var answered = false
+    /// Set by a response that says `Connection: close`: the connection ends once it is written.
+    private var closeAfterResponse = false
     private var readDeadline: Scheduled<Void>?
 
     init(readTimeout: TimeAmount) { self.readTimeout = readTimeout }
@@ -45,8 +49,27 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { inFlight = max(0, inFlight - 1) }
-        context.write(data, promise: promise)
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            // The answer refuses the rest of the request (a body over the limit): do not read it.
+            if head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            inFlight = max(0, inFlight - 1)
+            guard closeAfterResponse else {
+                context.write(data, promise: promise)
+                return
+            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(data, promise: written)
+            let channel = context.channel
+            written.futureResult.whenComplete { result in
+                promise?.completeWith(result)
+                channel.close(promise: nil)
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

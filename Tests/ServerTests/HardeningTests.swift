@@ -216,14 +216,20 @@ struct HardeningTests {
 
     // MARK: 7 oversized and slow requests
 
-    @Test("7. a declared Content-Length over the limit is refused up front with a 413")
+    @Test("7. a declared Content-Length over the limit is refused up front with a 413, and the body is not read")
     func oversized() async throws {
         let h = try await HardeningHarness.shared.start()
-        let raw = try RawConnection(port: h.sidecar.port)
+        // Default timeouts (30 s idle, 60 s read): only the refusal itself may end this connection.
+        let sidecar = try await h.startSidecar()
+        defer { sidecar.kill() }
+        let raw = try RawConnection(port: sidecar.port)
         raw.send("POST \(Self.webhookPath) HTTP/1.1\r\nHost: \(h.siteA)\r\nX-Frappe-Site-Name: \(h.siteA)\r\nContent-Type: application/json\r\n"
                  + "X-GitHub-Event: ping\r\nX-GitHub-Delivery: big\r\nContent-Length: 1000000000000\r\n\r\n{\"zen\":")
         let reply = try await raw.readResponse()
         #expect(reply.status == 413 && reply.excType == "RequestEntityTooLarge" && reply.contentType == "application/json")
+        // A client that goes on uploading is cut off instead of being read for a terabyte.
+        let chunk = [UInt8](repeating: 0x20, count: 65_536)
+        #expect(try await raw.trickle(chunk, every: .milliseconds(5), deadline: .seconds(20)), "the connection is closed after the 413")
     }
 
     @Test("7. idle connections, slow headers and slow bodies are timed out")

@@ -20,7 +20,7 @@ struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as FrappeError {
             return answer(error, request)
         } catch let error as HTTPError {
-            return SidecarServer.json(Int(error.status.code), FrappeResponseBody.error(Self.frappeError(for: error)))
+            return answer(Self.frappeError(for: error), request, status: Int(error.status.code))
         } catch {
             if let database = FrappeError(database: error) { return answer(database, request) }
             logger.error("\(request.uri.path) failed: \(String(describing: type(of: error)))")
@@ -28,10 +28,12 @@ struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func answer(_ error: FrappeError, _ request: Request) -> Response {
+    private func answer(_ error: FrappeError, _ request: Request, status: Int? = nil) -> Response {
         if error.httpStatus >= 500 { logger.error("\(request.uri.path): \(error)") }
-        var response = SidecarServer.json(error.httpStatus, FrappeResponseBody.error(error))
+        var response = SidecarServer.json(status ?? error.httpStatus, FrappeResponseBody.error(error))
         if let seconds = Self.retryAfter(error) { response.headers[.retryAfter] = seconds }
+        // A refused body is not read to its end: the connection closes after this answer.
+        if error.type == .requestEntityTooLarge { response.headers[.connection] = "close" }
         return response
     }
 
