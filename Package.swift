@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "MariaDB", "CHiredis", "CoreValues",
                 .product(name: "Algorithms", package: "swift-algorithms"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

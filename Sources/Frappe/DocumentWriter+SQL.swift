@@ -48,7 +48,22 @@ extension FrappeError {
         case 1406: self = FrappeError(.characterLengthExceededError, "\(subject)a value is longer than its field allows")
         case 1048: self = .mandatory("\(subject)a mandatory value is missing")
         case 1366, 1292, 1264: self = .validation("\(subject)a value does not fit its field's type")
+        case _ where error.isConnectionLost || [1040, 1053, 2005].contains(error.code):
+            // The server is restarting, unreachable or full: nothing was changed, and the same
+            // call succeeds once it is back (GitHub and the desk retry on 503).
+            self = .databaseUnavailable
         default: self = .internalError("Database error \(error.code)")
         }
+    }
+}
+
+extension FrappeError {
+    /// How long a client is asked to wait when the database is away (`Retry-After`).
+    public static let databaseRetryAfterSeconds = 5
+
+    /// 503 with `retry_after`: the site's database cannot be reached right now.
+    public static var databaseUnavailable: FrappeError {
+        FrappeError(.serviceUnavailable, "The site's database is not reachable right now; nothing was changed. Try again in a few seconds.",
+                    title: "Service Unavailable", extras: ["retry_after": String(databaseRetryAfterSeconds)])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Frappe
+import Logging
 
 /// The parts of a request authentication looks at.
 struct AuthRequest: Sendable {
@@ -22,12 +23,14 @@ public protocol SessionValidator: Sendable {
 /// Decides who is calling (ARCHITECTURE §3.2): a bridge-signed call, an API key and secret
 /// (`token` or `Basic`), a desk session cookie, or Guest.
 struct Authenticator: Sendable {
-    let replay = ReplayGuard()
+    let replay: ReplayMemory
     let sessions: (any SessionValidator)?
     let now: @Sendable () -> Int
 
-    init(sessions: (any SessionValidator)?, now: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
+    init(sessions: (any SessionValidator)?, logger: Logger,
+         now: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) {
         self.sessions = sessions
+        self.replay = ReplayMemory(logger: logger)
         self.now = now
     }
 
@@ -45,6 +48,8 @@ struct Authenticator: Sendable {
         return .guest
     }
 
+    /// The site is part of the signed message (a call signed for one site is refused for another),
+    /// and the nonce is used once per site: remembered by ``ReplayMemory``.
     private func bridge(_ request: AuthRequest, signature: String, site: Site) async throws -> Caller {
         guard let secret = site.config.sidecarSecret, !secret.isEmpty else {
             throw FrappeError.authentication("This site has no github_sidecar_secret: bridge calls are refused")
@@ -55,12 +60,16 @@ struct Authenticator: Sendable {
         guard abs(now() - ts) <= BridgeSignature.maxSkewSeconds else {
             throw FrappeError.authentication("The bridge signature has expired; check the clocks of Frappe and the sidecar")
         }
+        guard let sentNonce = request.header("x-sidecar-nonce"), let nonce = BridgeSignature.normalisedNonce(sentNonce) else {
+            throw FrappeError.authentication("Missing or invalid X-Sidecar-Nonce (128 random bits as 32 hex digits)")
+        }
         let user = request.header("x-sidecar-user") ?? ""
-        guard !user.isEmpty, BridgeSignature.isValid(signature, secret: secret, timestamp: stamp, method: request.method,
-                                                    pathWithQuery: request.pathWithQuery, user: user, body: request.body) else {
+        guard !user.isEmpty, BridgeSignature.isValid(signature, secret: secret, timestamp: stamp, nonce: sentNonce, site: site.name,
+                                                    method: request.method, pathWithQuery: request.pathWithQuery, user: user,
+                                                    body: request.body) else {
             throw FrappeError.authentication("Invalid bridge signature")
         }
-        guard await replay.admit(signature, timestamp: ts, now: now()) else {
+        guard try await replay.admit(nonce: nonce, site: site, now: now()) else {
             throw FrappeError.authentication("This signed call was already used")
         }
         if user == "Guest" { return .guest }

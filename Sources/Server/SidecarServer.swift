@@ -1,6 +1,7 @@
 import Foundation
 import Frappe
 import Hummingbird
+import HummingbirdCore
 import Integration
 import Logging
 import NIOCore
@@ -18,12 +19,20 @@ public struct SidecarServer: Sendable {
         public var frappeURL: String?
         /// Frappe's limit for request bodies (`max_file_size` default).
         public var maxBodyBytes: Int
+        /// A connection that sends nothing (no complete request head, no body bytes) for this long
+        /// is closed: idle keep-alives and slow-sent headers do not hold a connection forever.
+        public var idleTimeout: Duration
+        /// A request's body must arrive in full within this long after its head.
+        public var readTimeout: Duration
 
-        public init(host: String = "127.0.0.1", port: Int = 8790, frappeURL: String? = nil, maxBodyBytes: Int = 25 * 1024 * 1024) {
+        public init(host: String = "127.0.0.1", port: Int = 8790, frappeURL: String? = nil, maxBodyBytes: Int = 25 * 1024 * 1024,
+                    idleTimeout: Duration = .seconds(30), readTimeout: Duration = .seconds(60)) {
             self.host = host
             self.port = port
             self.frappeURL = frappeURL
             self.maxBodyBytes = maxBodyBytes
+            self.idleTimeout = idleTimeout
+            self.readTimeout = readTimeout
         }
     }
 
@@ -45,7 +54,7 @@ public struct SidecarServer: Sendable {
         self.configuration = configuration
         self.sites = sites
         self.methods = Dictionary(methods.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.authenticator = Authenticator(sessions: sessions)
+        self.authenticator = Authenticator(sessions: sessions, logger: logger)
         self.registry = registry
         self.logger = logger
     }
@@ -71,7 +80,10 @@ public struct SidecarServer: Sendable {
                 try await call(request, context: context, path: context.parameters.get("method") ?? "")
             }
         }
-        return Application(router: router,
+        let readTimeout = TimeAmount(configuration.readTimeout)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestGuardHandler(readTimeout: readTimeout)],
+                                               idleTimeout: TimeAmount(configuration.idleTimeout))
+        return Application(router: router, server: .http1(configuration: http1),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "github-sidecar"),
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)

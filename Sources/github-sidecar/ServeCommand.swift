@@ -16,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("frappe-url"), help: "Frappe's URL, to validate desk `sid` cookies (optional).") var frappeURL: String?
     @Option(name: .customLong("pool-size"), help: "Database connections per site for requests (webhook workers get one each on top).") var poolSize: Int = 4
     @Option(name: .customLong("webhook-workers"), help: "Webhook workers per site in this process (0: receive only).") var webhookWorkers: Int = 4
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.") var idleTimeout: Int = 30
+    @Option(name: .customLong("read-timeout"), help: "Seconds a request's body may take to arrive in full.") var readTimeout: Int = 60
 
     func run() async throws {
         let parts = listen.split(separator: ":")
@@ -28,7 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
         // The bench's GitHub App (template sync), when GITHUB_APP_* is set.
         let githubApp = try GitHubAppService.fromProcessEnvironment(sites: sites, logger: logger)
         let server = SidecarServer(
-            configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL), sites: sites,
+            configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL,
+                                 idleTimeout: .seconds(max(1, idleTimeout)), readTimeout: .seconds(max(1, readTimeout))), sites: sites,
             methods: Catalogue.methods(IntegrationContext(app: githubApp)), registry: registry,
             sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) }, githubApp: githubApp, logger: logger)
         let app = server.application { bound in

@@ -80,10 +80,7 @@ struct AuthTests {
 
     func signed(_ s: ServerHarness.Running, user: String, body: Data = Data(), secret: String? = nil, timestamp: Int? = nil,
                 path: String = "/api/method/erpnext_github_integration.github_api.get_sync_statistics", method: String = "POST") -> [(String, String)] {
-        let ts = String(timestamp ?? Int(Date().timeIntervalSince1970))
-        let sig = BridgeSignature.sign(secret: secret ?? s.secret, timestamp: ts, method: method, pathWithQuery: path, user: user, body: body)
-        return [("X-Frappe-Site-Name", s.siteName), ("X-Sidecar-User", user), ("X-Sidecar-Timestamp", ts), ("X-Sidecar-Signature", sig),
-                ("Content-Type", "application/json")]
+        BridgeCall.headers(secret: secret ?? s.secret, site: s.siteName, user: user, method: method, path: path, body: body, timestamp: timestamp)
     }
 
     @Test("a bridge-signed call acts as the signed user; the same signature twice is refused")

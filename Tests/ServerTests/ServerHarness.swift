@@ -83,6 +83,8 @@ struct HTTPReply: Sendable {
     let status: Int
     let contentType: String?
     let body: Data
+    /// Header fields by lower-cased name.
+    var headers: [String: String] = [:]
 
     var json: JSONValue? { try? JSONValue.decode(body) }
     var excType: String? { json?["exc_type"]?.string }
@@ -96,13 +98,15 @@ struct HTTPReply: Sendable {
 }
 
 enum HTTP {
-    static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: Data = Data()) async throws -> HTTPReply {
+    static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: Data = Data(),
+                     timeout: TimeAmount = .seconds(60)) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(data: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 32 * 1024 * 1024)
-        return HTTPReply(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"), body: Data(buffer: bytes))
+        return HTTPReply(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"), body: Data(buffer: bytes),
+                         headers: Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }))
     }
 }

@@ -14,8 +14,8 @@ import hashlib
 import hmac
 import http.client
 import json
+import secrets
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -95,33 +95,20 @@ def current_user() -> str:
 	return "Guest"
 
 
-def sign(secret: str, timestamp: str, http_method: str, path: str, user: str, body: bytes) -> str:
-	"""`sha256=<hex HMAC-SHA256(secret, ts \\n METHOD \\n path?query \\n user \\n body)>`."""
-	message = f"{timestamp}\n{http_method}\n{path}\n{user}\n".encode() + body
+def sign(secret: str, timestamp: str, nonce: str, site: str, http_method: str, path: str, user: str, body: bytes) -> str:
+	"""`sha256=<hex HMAC-SHA256(secret, ts \\n nonce \\n site \\n METHOD \\n path?query \\n user \\n body)>`
+	(ARCHITECTURE.md §3.2). The site is signed so a call signed for one site of a bench is refused
+	for another."""
+	message = f"{timestamp}\n{nonce}\n{site}\n{http_method}\n{path}\n{user}\n".encode() + body
 	key = secret if isinstance(secret, bytes) else str(secret).encode()
 	return "sha256=" + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-_signed_lock = threading.Lock()
-_signed_this_second = {"second": None, "signatures": set()}
-
-
-def _fresh_signature(secret, http_method, path, user, body):
-	"""-> (timestamp, signature) never produced before by this process. The sidecar refuses a
-	signature it has already seen, so the same call twice within one second (a double click) waits
-	for the next second instead of failing as a replay."""
-	while True:
-		now = time.time()
-		timestamp = str(int(now))
-		signature = sign(secret, timestamp, http_method, path, user, body)
-		with _signed_lock:
-			if _signed_this_second["second"] != timestamp:
-				_signed_this_second["second"] = timestamp
-				_signed_this_second["signatures"] = set()
-			if signature not in _signed_this_second["signatures"]:
-				_signed_this_second["signatures"].add(signature)
-				return timestamp, signature
-		time.sleep(max(0.0, int(now) + 1 - now) + 0.005)
+def new_nonce() -> str:
+	"""128 random bits as 32 hex digits. Every call gets its own, so two identical calls in the same
+	second (a double click served by two gunicorn workers) are two different signed calls, and the
+	sidecar recognises a replay by its nonce."""
+	return secrets.token_hex(16)
 
 
 def _json_default(value):
@@ -151,12 +138,15 @@ def call(method: str, http_method: str = "POST", **kwargs):
 	parts = urllib.parse.urlsplit(url)
 	path = parts.path + ("?" + parts.query if parts.query else "")
 	user = current_user()
-	timestamp, signature = _fresh_signature(secret, http_method, path, user, body)
+	site = frappe.local.site
+	timestamp, nonce = str(int(time.time())), new_nonce()
+	signature = sign(secret, timestamp, nonce, site, http_method, path, user, body)
 	headers = {
 		"Accept": "application/json",
-		"X-Frappe-Site-Name": frappe.local.site,
+		"X-Frappe-Site-Name": site,
 		"X-Sidecar-User": user,
 		"X-Sidecar-Timestamp": timestamp,
+		"X-Sidecar-Nonce": nonce,
 		"X-Sidecar-Signature": signature,
 		"User-Agent": "erpnext-github-integration-bridge",
 	}

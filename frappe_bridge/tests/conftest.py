@@ -94,12 +94,7 @@ def server():
 
 @pytest.fixture
 def site(server):
-	"""A desk request by a logged-in user on a site whose config points at the recording server.
-	Each test talks to its own fresh server, i.e. a fresh sidecar with an empty replay window: forget
-	the signatures of earlier tests (otherwise identical calls wait for the next second)."""
-	from erpnext_github_integration import sidecar
-
-	sidecar._signed_this_second.update(second=None, signatures=set())
+	"""A desk request by a logged-in user on a site whose config points at the recording server."""
 	frappe.init(
 		site=SITE,
 		conf={"github_sidecar_url": server.url, "github_sidecar_secret": SECRET},

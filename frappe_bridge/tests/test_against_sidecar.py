@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -95,9 +96,6 @@ def sidecar():
 @pytest.fixture
 def desk(sidecar):
 	"""A desk request by Administrator on the dev site, configured as a bench would be."""
-	from erpnext_github_integration import sidecar as bridge
-
-	bridge._signed_this_second.update(second=None, signatures=set())
 	frappe.init(site=SITE, conf={"github_sidecar_url": sidecar["url"], "github_sidecar_secret": sidecar["config"]["github_sidecar_secret"]},
 	            user="Administrator", request=frappe.StandInRequest())
 	yield frappe
@@ -151,6 +149,45 @@ def test_a_wrong_secret_is_refused_and_never_echoed(desk):
 		github_api.get_sync_statistics()
 	assert "github_sidecar_secret" in str(error.value)
 	assert "not-the-secret-of-this-site" not in str(error.value)
+
+
+# --- a double click served by two gunicorn workers ----------------------------------------------------
+
+TWO_WORKERS_CHILD = r"""
+import json, sys, time
+stand_in, app, site, url, secret, now = sys.argv[1:7]
+sys.path[:0] = [stand_in, app]
+time.time = lambda: float(now)  # both workers sign in the very same second
+import frappe
+frappe.init(site=site, conf={"github_sidecar_url": url, "github_sidecar_secret": secret}, user="Administrator",
+            request=frappe.StandInRequest())
+from erpnext_github_integration import github_api
+sys.stdin.readline()  # start together
+print(json.dumps(github_api.get_sync_statistics()))
+"""
+
+
+def test_the_same_call_from_two_processes_in_the_same_second_is_served_twice(sidecar):
+	"""Two gunicorn workers send the identical call (same user, path, body, timestamp): each signs
+	with its own nonce, so the sidecar serves both instead of refusing the second as a replay."""
+	here = Path(__file__).resolve().parent
+	now = str(int(time.time()))
+	args = [str(here / "stand_in"), str(here.parent), SITE, sidecar["url"], sidecar["config"]["github_sidecar_secret"], now]
+	workers = [subprocess.Popen([sys.executable, "-c", TWO_WORKERS_CHILD, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+	                            stderr=subprocess.PIPE, text=True) for _ in range(2)]
+	try:
+		for worker in workers:
+			worker.stdin.write("go\n")
+			worker.stdin.flush()
+		results = [worker.communicate(timeout=120) for worker in workers]
+	finally:
+		for worker in workers:
+			if worker.poll() is None:
+				worker.kill()
+				worker.wait()
+	for worker, (out, err) in zip(workers, results):
+		assert worker.returncode == 0, err[-2000:]
+		assert "repositories" in json.loads(out)
 
 
 # --- the dev site's meta rows are what bench migrate writes ------------------------------------------

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import re
 import socket
 import time
 
@@ -15,19 +16,13 @@ from erpnext_github_integration import sidecar
 PATH = "/api/method/erpnext_github_integration.github_api.sync_repo"
 
 
-def expected_signature(req, secret=SECRET):
+def expected_signature(req, secret=SECRET, site=None):
+	"""ARCHITECTURE.md §3.2: timestamp, nonce, site, method, path with query, user, raw body."""
 	h = req["headers"]
-	msg = (
-		h["X-Sidecar-Timestamp"].encode()
-		+ b"\n"
-		+ req["method"].encode()
-		+ b"\n"
-		+ req["path"].encode()
-		+ b"\n"
-		+ h["X-Sidecar-User"].encode()
-		+ b"\n"
-		+ req["body"]
-	)
+	msg = b"\n".join(
+		part.encode()
+		for part in (h["X-Sidecar-Timestamp"], h["X-Sidecar-Nonce"], site or h["X-Frappe-Site-Name"], req["method"], req["path"], h["X-Sidecar-User"])
+	) + b"\n" + req["body"]
 	return "sha256=" + hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()
 
 
@@ -50,6 +45,9 @@ def test_signed_call(site, server):
 	# a wrong secret or a changed body gives another signature: the check above is not vacuous
 	assert h["X-Sidecar-Signature"] != expected_signature(req, secret=SECRET + "x")
 	assert h["X-Sidecar-Signature"] != expected_signature({**req, "body": req["body"] + b" "})
+	# the site is signed: the same call for another site of the bench is another signature
+	assert h["X-Sidecar-Signature"] != expected_signature(req, site="other.example.test")
+	assert re.fullmatch(r"[0-9a-f]{32}", h["X-Sidecar-Nonce"])
 	# the secret travels nowhere
 	everything = json.dumps(h).encode() + req["body"] + req["path"].encode()
 	assert SECRET.encode() not in everything
@@ -62,10 +60,16 @@ def test_none_arguments_are_not_sent_and_empty_body_is_none(site, server):
 	assert server.last["headers"]["X-Sidecar-Signature"] == expected_signature(server.last)
 
 
-def test_the_same_call_twice_is_never_the_same_signature(site, server):
-	# the sidecar refuses a signature it has seen (replay); a double click must still work
+def test_the_same_call_twice_in_one_second_gets_two_nonces_and_never_waits(site, server, monkeypatch):
+	# a double click: the same call twice in the same second. Each call has its own random nonce,
+	# so the sidecar serves both; the bridge no longer sleeps into the next second to tell them apart.
+	monkeypatch.setattr(time, "time", lambda: 1_900_000_000.25)
+	monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail(f"the bridge slept {seconds} s"))
 	for _ in range(3):
 		sidecar.call("github_api.sync_repo", repository="octo/hello")
+	assert {r["headers"]["X-Sidecar-Timestamp"] for r in server.requests} == {"1900000000"}
+	nonces = [r["headers"]["X-Sidecar-Nonce"] for r in server.requests]
+	assert len(set(nonces)) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", n) for n in nonces)
 	signatures = [r["headers"]["X-Sidecar-Signature"] for r in server.requests]
 	assert len(set(signatures)) == 3
 	assert all(r["headers"]["X-Sidecar-Signature"] == expected_signature(r) for r in server.requests)

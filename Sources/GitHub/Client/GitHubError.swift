@@ -29,8 +29,12 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case mutationOutcomeUnknown(method: String, path: String, reason: String)
     /// Connection failures or timeouts of an idempotent request after all retries.
     case transport(reason: String)
-    /// The body did not decode as the expected type.
+    /// The body did not decode as the expected type (a webhook payload, a blob).
     case decoding(String)
+    /// GitHub's answer to a request was not what that request returns (garbage, HTML from a proxy,
+    /// another JSON shape). `url` says which request, `expected` what was expected; `detail` is
+    /// the decoder's account, for the log only.
+    case unreadableResponse(url: String, expected: String, detail: String)
     /// GraphQL answered 200 with `errors[]` and no usable data.
     case graphQL(messages: [String])
     /// The client was built wrongly (e.g. an invalid PEM, a non-App auth on an App endpoint).
@@ -53,6 +57,7 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
             return "GitHub: outcome of \(method) \(path) unknown (\(reason)); look it up before retrying"
         case .transport(let reason): return "GitHub: transport error (\(reason))"
         case .decoding(let d): return "GitHub: unexpected response (\(d))"
+        case .unreadableResponse(let url, let expected, let detail): return "GitHub: unexpected response to \(url), expected \(expected) (\(detail))"
         case .graphQL(let messages): return "GitHub GraphQL: \(messages.joined(separator: "; "))"
         case .invalidConfiguration(let d): return "GitHub client configuration: \(d)"
         }

@@ -103,7 +103,7 @@ public struct GitHubResponse: Sendable {
         do {
             return try GitHubJSON.decoder().decode(T.self, from: body)
         } catch {
-            throw GitHubError.decoding("\(T.self) from \(url): \(error)")
+            throw GitHubError.unreadableResponse(url: url, expected: "\(T.self)", detail: "\(error)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Frappe
 import GitHub
+import Logging
 
 /// Conditional-request validators kept in the site (`GitHub ETag`), so a re-sync after a restart
 /// is still answered 304. Keys are a SHA-256 of the credential identity and URL: no token is stored.
@@ -92,9 +93,25 @@ extension FrappeError {
             case .notFound: self = .notFound("Not found on GitHub (or the token cannot see it)")
             case .forbidden: self = .permission("GitHub refused this request for the token in GitHub Settings (403)")
             case .validationFailed: self = .validation("GitHub rejected the request: \(e)")
+            case .unreadableResponse(let url, let expected, let detail):
+                // The decoder's account is for whoever reads the log, once; the desk gets what failed.
+                GitHubErrorLog.logger.error("GitHub's answer to \(url) was not understood (expected \(expected)): \(detail)")
+                self = FrappeError(.validationError, "GitHub's answer to \(GitHubErrorLog.requestName(url)) was not understood (it is not what GitHub normally sends for this request). The details are in the sidecar log.",
+                                   title: "GitHub Error")
             default: self = .validation("GitHub request failed: \(e)")
             }
         default: self = .internalError("GitHub request failed")
         }
+    }
+}
+
+/// Where GitHub failures the desk sees only in short are written in full.
+enum GitHubErrorLog {
+    static let logger = Logger(label: "github-sidecar.github")
+
+    /// The request as a person reads it: the URL's path (`/repos/octo/hello/issues`), without host or query.
+    static func requestName(_ url: String) -> String {
+        guard let components = URLComponents(string: url), !components.path.isEmpty else { return "a GitHub request" }
+        return components.path
     }
 }

@@ -6,7 +6,11 @@ import Logging
 /// Every answer in Frappe's shape: a `FrappeError` thrown anywhere below, and the errors the HTTP
 /// layer makes itself (unknown route, body too large), become Frappe's JSON error body with the
 /// matching status. Nothing else reaches a client: an unexpected error is a plain 500 and its
-/// type goes to the log only.
+/// type goes to the log only. (Requests the HTTP parser refuses never get this far; see
+/// ``MalformedRequestHandler``.)
+///
+/// A 503 (database or a dependency away) and a 429 carry `Retry-After`, so GitHub's redelivery
+/// and the desk wait and try again instead of giving up.
 struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -14,14 +18,29 @@ struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as FrappeError {
-            if error.httpStatus >= 500 { logger.error("\(request.uri.path): \(error)") }
-            return SidecarServer.json(error.httpStatus, FrappeResponseBody.error(error))
+            return answer(error, request)
         } catch let error as HTTPError {
-            return SidecarServer.json(Int(error.status.code), FrappeResponseBody.error(Self.frappeError(for: error)))
+            return answer(Self.frappeError(for: error), request, status: Int(error.status.code))
         } catch {
+            if let database = FrappeError(database: error) { return answer(database, request) }
             logger.error("\(request.uri.path) failed: \(String(describing: type(of: error)))")
             return SidecarServer.json(500, FrappeResponseBody.error(.internalError()))
         }
+    }
+
+    private func answer(_ error: FrappeError, _ request: Request, status: Int? = nil) -> Response {
+        if error.httpStatus >= 500 { logger.error("\(request.uri.path): \(error)") }
+        var response = SidecarServer.json(status ?? error.httpStatus, FrappeResponseBody.error(error))
+        if let seconds = Self.retryAfter(error) { response.headers[.retryAfter] = seconds }
+        // A refused body is not read to its end: the connection closes after this answer.
+        if error.type == .requestEntityTooLarge { response.headers[.connection] = "close" }
+        return response
+    }
+
+    /// `Retry-After` in seconds: what the error says, else 5 s for any 503.
+    static func retryAfter(_ error: FrappeError) -> String? {
+        if let given = error.extras["retry_after"], Int(given) != nil { return given }
+        return error.httpStatus == 503 ? String(FrappeError.databaseRetryAfterSeconds) : nil
     }
 
     /// The Frappe exception an HTTP-level refusal stands for.
