@@ -64,11 +64,27 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(data, promise: written)
-            let channel = context.channel
+            let channel = context.channel, linger = Self.linger
             written.futureResult.whenComplete { result in
                 promise?.completeWith(result)
-                channel.close(promise: nil)
+                Self.closeLingering(channel, linger: linger)
             }
+        }
+    }
+
+    /// How long a refused upload may go on after the answer before the connection is cut.
+    static let linger = TimeAmount.seconds(5)
+
+    /// Ends the connection the way nginx's lingering close does: our side first (the client reads
+    /// the answer, then end of file), the rest once the client stops or `linger` is over. Closing
+    /// both at once while the client is still uploading would reset the connection, and the
+    /// client would lose the answer it has not read yet.
+    static func closeLingering(_ channel: any Channel, linger: TimeAmount) {
+        let halfClosed = channel.eventLoop.makePromise(of: Void.self)
+        channel.close(mode: .output, promise: halfClosed)
+        halfClosed.futureResult.whenComplete { result in
+            guard case .success = result else { return channel.close(promise: nil) }
+            channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
         }
     }
 

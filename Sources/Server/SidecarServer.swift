@@ -63,7 +63,7 @@ public struct SidecarServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: SidecarRequestContext.self)
         router.add(middleware: RPCMetricsMiddleware(registry: registry, methodNames: Set(methods.keys)))
-        router.add(middleware: FrappeErrorMiddleware(logger: logger))
+        router.add(middleware: FrappeErrorMiddleware(logger: logger, drainLimit: 4 * configuration.maxBodyBytes))
         router.get("/healthz") { _, _ in Self.json(200, Data(#"{"status":"ok"}"#.utf8)) }
         router.get("/readyz") { _, _ in await readiness() }
         router.get("/metrics") { _, _ in

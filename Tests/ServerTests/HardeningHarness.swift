@@ -11,8 +11,7 @@ import TestSupport
 ///   answers what the test says;
 /// - site B has no Redis; both share one `github_sidecar_secret`, as a secret in
 ///   `common_site_config.json` would make them;
-/// - the sidecar validates `sid` cookies against a Frappe that hangs, and times out idle
-///   connections after 2 s and slow bodies after 4 s.
+/// - the sidecar validates `sid` cookies against a Frappe that hangs.
 actor HardeningHarness {
     static let shared = HardeningHarness()
 
@@ -82,8 +81,7 @@ actor HardeningHarness {
             config["redis_cache"] = nil
             config["github_sidecar_secret"] = secret
         }
-        let sidecar = try SidecarBinary(bench: bench, extra: ["--frappe-url", "http://127.0.0.1:\(frappe.port)",
-                                                               "--idle-timeout", "2", "--read-timeout", "4"])
+        let sidecar = try SidecarBinary(bench: bench, extra: ["--frappe-url", "http://127.0.0.1:\(frappe.port)"])
         try await sidecar.waitUntilListening()
         return Running(bench: bench, siteA: a.result.config.site, siteB: b.result.config.site, secret: secret,
                        tokenA: "token \(a.result.apiKey):\(a.result.apiSecret)", webhookSecret: webhookSecret,

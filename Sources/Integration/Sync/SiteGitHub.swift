@@ -100,7 +100,10 @@ extension FrappeError {
                                    title: "GitHub Error")
             default: self = .validation("GitHub request failed: \(e)")
             }
-        default: self = .internalError("GitHub request failed")
+        default:
+            // The site's database failing under a GitHub call is the database's answer (503 when
+            // it is away), not GitHub's.
+            self = FrappeError(database: error) ?? .internalError("GitHub request failed")
         }
     }
 }

@@ -13,6 +13,9 @@ import Logging
 /// and the desk wait and try again instead of giving up.
 struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    /// A refused body up to this size is still read (and dropped) so the connection stays usable
+    /// and every client reads the 413; a larger one, or one of unknown size, ends the connection.
+    let drainLimit: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -32,8 +35,12 @@ struct FrappeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if error.httpStatus >= 500 { logger.error("\(request.uri.path): \(error)") }
         var response = SidecarServer.json(status ?? error.httpStatus, FrappeResponseBody.error(error))
         if let seconds = Self.retryAfter(error) { response.headers[.retryAfter] = seconds }
-        // A refused body is not read to its end: the connection closes after this answer.
-        if error.type == .requestEntityTooLarge { response.headers[.connection] = "close" }
+        // A body refused for its size is not read to its end when that end is far (or unknown):
+        // the connection closes after this answer.
+        if error.type == .requestEntityTooLarge {
+            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            if declared.map({ $0 > drainLimit }) ?? true { response.headers[.connection] = "close" }
+        }
         return response
     }
 
