@@ -58,4 +58,27 @@ struct IntegrityTests {
             #expect(edits.map { $0["content"].string } == ["renamed from <strong>\(old)</strong> to <strong>\(new)</strong>"])
         }
     }
+
+    // MARK: 4. delivery ids whole
+
+    @Test("delivery ids are kept whole: two ids sharing 140 characters are both refused clearly, never one dropped as a duplicate")
+    func deliveryIDsWhole() async throws {
+        let h = try await IntegrityHarness.shared.start()
+        let prefix = String(repeating: "d", count: 132) + TestSite.unique("").prefix(8)
+        let body = try RecordedPayload("ping/payload.json")
+        for id in [prefix + "A", prefix + "B"] {
+            let reply = try await GitHubPost.signed(h.webhooks, event: "ping", delivery: id, body: body.data)
+            #expect(reply.status == 417, "\(String(decoding: reply.body, as: UTF8.self))")
+            #expect(String(decoding: reply.body, as: UTF8.self).contains("X-GitHub-Delivery is 141 characters long"))
+        }
+        let stored = try await h.site.read { r in
+            try r.list("GitHub Webhook Delivery", where: ["name": .isIn([.string(String(prefix)), .string(prefix + "A"), .string(prefix + "B")])])
+        }
+        #expect(stored.isEmpty, "nothing stored, nothing cut")
+        let whole = String(prefix) + "C"
+        let exact = String(whole.prefix(139)) + "E"
+        let reply = try await GitHubPost.signed(h.webhooks, event: "ping", delivery: exact, body: body.data)
+        #expect(reply.status == 202)
+        #expect(try await h.site.read { try $0.get("GitHub Webhook Delivery", exact)?["delivery_id"].string } == exact)
+    }
 }
