@@ -48,6 +48,9 @@ extension FrappeError {
         case 1406: self = FrappeError(.characterLengthExceededError, "\(subject)a value is longer than its field allows")
         case 1048: self = .mandatory("\(subject)a mandatory value is missing")
         case 1366, 1292, 1264: self = .validation("\(subject)a value does not fit its field's type")
+        case _ where error.isConnectionLost || error.code == 2000 || error.code == 4151:
+            // The server went away (a restart, a network cut): nothing of the transaction committed.
+            self = FrappeError(.serviceUnavailable, "The database is unavailable (error \(error.code)); try again when it is back")
         default: self = .internalError("Database error \(error.code)")
         }
     }
