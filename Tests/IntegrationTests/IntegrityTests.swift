@@ -271,6 +271,42 @@ struct IntegrityTests {
         #expect(again.modified == first.modified)
     }
 
+    // MARK: 11. bounded reads
+
+    @Test("get_repository_activity reads its ten newest rows in SQL, not every issue of the repository")
+    func activityIsBounded() async throws {
+        let h = try await IntegrityHarness.shared.start()
+        let repo = try await h.repo(7)
+        try await h.sync(repo)
+        let issues = try await h.site.read { try $0.count("Repository Issue", where: ["repository": .equals(.string(repo))]) }
+        #expect(issues >= 100)
+        let root = try h.rootConnection()
+        try root.executeText("SET GLOBAL userstat = ON")
+        let user = h.made.result.config.dbName
+        func rowsSent() throws -> Int {
+            try root.query("SELECT ROWS_SENT AS n FROM information_schema.USER_STATISTICS WHERE USER = ?", [.string(user)]).first?["n"].int ?? 0
+        }
+        // What one call costs besides the rows it reads (authentication, roles, meta checks): the
+        // same call on a repository without issues.
+        let empty = TestRepository.make(owner: "acme")
+        try await empty.track(on: h.site)
+        _ = try await h.call("github_api.get_repository_activity", ["repository": empty.fullName, "days": "36500"])
+        var before = try rowsSent()
+        _ = try await h.call("github_api.get_repository_activity", ["repository": empty.fullName, "days": "36500"])
+        let baseline = try rowsSent() - before
+        before = try rowsSent()
+        let (status, body) = try await h.call("github_api.get_repository_activity", ["repository": repo, "days": "36500"])
+        let sent = try rowsSent() - before - baseline
+        #expect(status == 200)
+        let message = try #require(body["message"])
+        #expect(message["issues_updated"]?.int == issues)
+        let shown = message["issues"]?.array ?? []
+        #expect(shown.count == 10)
+        let times = shown.compactMap { $0["updated_at"]?.string }
+        #expect(times == times.sorted(by: >), "newest first")
+        #expect(sent <= 2 * 10 + 10, "rows the call read beyond the baseline (\(baseline)): \(sent); the repository has \(issues) issues")
+    }
+
     // MARK: 10. interrupted runs (last: it takes the database away from the site for a while)
 
     @Test("a sync cut by the database going away ends Failed with the reason once it is back, and the next sync completes the mirror")
