@@ -271,6 +271,22 @@ struct IntegrityTests {
         #expect(again.modified == first.modified)
     }
 
+    // MARK: 12. what Frappe's save would store
+
+    @Test("a GitHub body or title holding <script> is stored as Frappe's save stores it: escaped, other HTML kept")
+    func htmlStoredAsFrappeWould() async throws {
+        let h = try await IntegrityHarness.shared.start()
+        let repo = TestRepository.make(owner: "Codertocat")
+        try await repo.track(on: h.site)
+        let done = try await h.deliver("issues", try .issue("opened", repo: repo.fullName, repositoryID: repo.id, number: 3,
+                                                            title: "Fix <script>x</script>", updatedAt: Date(),
+                                                            body: "<script>alert(document.cookie)</script>\n<b>bold</b> <img src=x onerror=alert(1)>"))
+        #expect(done["status"].string == "Applied", "\(done["last_error"].string ?? "")")
+        let stored = try #require(try await h.site.read { try $0.get("Repository Issue", repo.issue(3)) })
+        #expect(stored["title"].string == "Fix &lt;script&gt;x&lt;/script&gt;")
+        #expect(stored["body"].text == "&lt;script&gt;alert(document.cookie)&lt;/script&gt;\n<b>bold</b> <img src=\"x\">")
+    }
+
     // MARK: 11. bounded reads
 
     @Test("get_repository_activity reads its ten newest rows in SQL, not every issue of the repository")

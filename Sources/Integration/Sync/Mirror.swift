@@ -28,7 +28,7 @@ public struct Mirror: Sendable {
             "visibility": .string(repo.private == true || repo.visibility == "private" || repo.visibility == "internal" ? "Private" : "Public"),
         ]
         if let branch = repo.defaultBranch { values["default_branch"] = .string(branch) }
-        return Document("Repository", name: fullName, values)
+        return Self.asFrappeSaves(Document("Repository", name: fullName, values))
     }
 
     public func issue(_ issue: GitHubIssue, repository: String) -> Document {
@@ -44,7 +44,7 @@ public struct Mirror: Sendable {
         let assignees = logins(issue.assignees, fallback: issue.assignee).map { login in
             Document("Repository Issue Assignee", ["issue": .string(name), "github_username": .string(login), "user": .optional(users[login])])
         }
-        return Document("Repository Issue", name: name, values, children: ["assignees_table": assignees])
+        return Self.asFrappeSaves(Document("Repository Issue", name: name, values, children: ["assignees_table": assignees]))
     }
 
     public func pullRequest(_ pr: GitHubPullRequest, repository: String) -> Document {
@@ -60,12 +60,13 @@ public struct Mirror: Sendable {
         let reviewers = (pr.requestedReviewers ?? []).map(\.login).map { login in
             Document("Repository PR Reviewer", ["pull_request": .string(name), "github_username": .string(login), "user": .optional(users[login])])
         }
-        return Document("Repository Pull Request", name: name, values, children: ["reviewers_table": reviewers])
+        return Self.asFrappeSaves(Document("Repository Pull Request", name: name, values, children: ["reviewers_table": reviewers]))
     }
 
     public func branch(name: String, sha: String, committedAt: GitHubDate?, protected: Bool, repository: String) -> Document {
-        Document("Repository Branch", ["repo_full_name": .string(repository), "branch_name": .string(name),
-                                       "commit_sha": .string(sha), "protected": .int(protected ? 1 : 0), "last_updated": time(committedAt)])
+        Self.asFrappeSaves(Document("Repository Branch", ["repo_full_name": .string(repository), "branch_name": .string(name),
+                                                          "commit_sha": .string(sha), "protected": .int(protected ? 1 : 0),
+                                                          "last_updated": time(committedAt)]))
     }
 
     public func member(_ collaborator: GitHubCollaborator, repository: String) -> Document {
@@ -85,6 +86,17 @@ public struct Mirror: Sendable {
         return ((users ?? []) + (users?.isEmpty == false ? [] : [fallback].compactMap { $0 })).compactMap { user in
             seen.insert(user.login).inserted ? user.login : nil
         }
+    }
+
+    /// The document as Frappe's own save would store it: every text value through
+    /// `_sanitize_content` (a `<script>` in a body is kept as escaped text), so a later desk save
+    /// changes nothing. None of the mirrored fields is Code, Attach, JSON or an Email field, which
+    /// Frappe leaves alone.
+    static func asFrappeSaves(_ doc: Document) -> Document {
+        var doc = doc
+        for (key, value) in doc.values { if case .string(let s) = value { doc.values[key] = .string(HTMLSanitizer.sanitize(s)) } }
+        for (table, rows) in doc.children { doc.children[table] = rows.map(asFrappeSaves) }
+        return doc
     }
 
     /// A GitHub body as the desk shows it: the sidecar's operation markers taken out.

@@ -48,8 +48,8 @@ extension DeliveryApplier {
         }
         if let stale = try staleness(of: e.issue.updatedAt, against: stored, what: "pull request") { return stale }
         var values: [String: FrappeValue] = ["updated_at": try mirror.time(e.issue.updatedAt)]
-        if let title = e.issue.title { values["title"] = .string(title) }
-        if let body = e.issue.body { values["body"] = .string(Mirror.body(body)) }
+        if let title = e.issue.title { values["title"] = .string(HTMLSanitizer.sanitize(title)) }
+        if let body = e.issue.body { values["body"] = .string(HTMLSanitizer.sanitize(Mirror.body(body))) }
         if let state = e.issue.state {
             // The issues view has no `merged`: a closed, merged pull request stays merged.
             values["state"] = state == "open" ? "open" : (stored["state"].string == "merged" ? "merged" : "closed")
