@@ -179,27 +179,27 @@ public final class DocumentWriter: DocumentReader {
         var named: [Document] = []
         named.reserveCapacity(incoming.count)
         for var doc in incoming {
-          do {
-            try coerce(&doc, meta: meta)
-            if doc.name == nil || doc.name?.isEmpty == true {
-                guard mode != .update else { throw FrappeError.validation("\(meta.name): a name is required to update") }
-                applyDefaults(&doc, meta: meta, now: now)
-                // `set_name_by_naming_series`: an empty series takes the DocType's first option, before validation.
-                if meta.autoname?.hasPrefix("naming_series:") == true, (doc["naming_series"].text ?? "").isEmpty,
-                   let first = meta.field("naming_series")?.selectOptions.first {
-                    doc["naming_series"] = .string(first)
+            do {
+                try coerce(&doc, meta: meta)
+                if doc.name == nil || doc.name?.isEmpty == true {
+                    guard mode != .update else { throw FrappeError.validation("\(meta.name): a name is required to update") }
+                    applyDefaults(&doc, meta: meta, now: now)
+                    // `set_name_by_naming_series`: an empty series takes the DocType's first option, before validation.
+                    if meta.autoname?.hasPrefix("naming_series:") == true, (doc["naming_series"].text ?? "").isEmpty,
+                       let first = meta.field("naming_series")?.selectOptions.first {
+                        doc["naming_series"] = .string(first)
+                    }
+                    try validate(doc, meta: meta)
+                    doc.name = try Naming.newName(for: doc, meta: meta, conn: conn, now: now)
+                } else if mode != .update, let given = doc.name {
+                    // A given name is checked as `validate_name` checks a new document's name.
+                    doc.name = try Naming.validate(given, meta: meta)
                 }
-                try validate(doc, meta: meta)
-                doc.name = try Naming.newName(for: doc, meta: meta, conn: conn, now: now)
-            } else if mode != .update, let given = doc.name {
-                // A given name is checked as `validate_name` checks a new document's name.
-                doc.name = try Naming.validate(given, meta: meta)
+                named.append(doc)
+            } catch {
+                guard options.skipInvalid, let refusal = Self.refusesDocument(error) else { throw error }
+                skipped.append(.init(name: doc.name ?? "", reason: refusal.message))
             }
-            named.append(doc)
-          } catch {
-            guard options.skipInvalid, let refusal = Self.refusesDocument(error) else { throw error }
-            skipped.append(.init(name: doc.name ?? "", reason: refusal.message))
-          }
         }
         // 2. What is stored now, locked until commit.
         let stored = try getMany(meta.name, names: named.compactMap(\.name), forUpdate: true)
@@ -213,81 +213,81 @@ public final class DocumentWriter: DocumentReader {
         var versions: [Document] = []
 
         for var doc in named {
-          do {
-            let existing = doc.name.flatMap { storedByFolded[$0.lowercased()] }
-            switch (mode, existing) {
-            case (.insert, .some):
-                throw FrappeError.duplicate("\(meta.name) \(doc.name ?? "") already exists")
-            case (.update, .none):
-                throw FrappeError.notFound("\(meta.name) \(doc.name ?? "") not found")
-            default: break
+            do {
+                let existing = doc.name.flatMap { storedByFolded[$0.lowercased()] }
+                switch (mode, existing) {
+                case (.insert, .some):
+                    throw FrappeError.duplicate("\(meta.name) \(doc.name ?? "") already exists")
+                case (.update, .none):
+                    throw FrappeError.notFound("\(meta.name) \(doc.name ?? "") not found")
+                default: break
+                }
+                if let existing, let field = options.newerBy, case .datetime(let storedAt) = existing[field] {
+                    // The ordering guard: never replace a stored version with an older one.
+                    guard case .datetime(let incomingAt) = doc[field], incomingAt >= storedAt else {
+                        finals.append(existing); outcomes.append(.older); continue
+                    }
+                }
+                if let existing {
+                    if let given = doc.values["modified"], !given.isNull, !FieldValue.same(given, existing["modified"], fieldtype: "Datetime"), mode == .update {
+                        throw FrappeError(.timestampMismatchError, "Document has been modified after you have opened it. Please refresh to get the latest document.")
+                    }
+                    doc.name = existing.name
+                    var merged = Self.overlay(doc.values, on: existing)
+                    for (table, rows) in doc.children { merged.children[table] = rows }
+                    let tables = Set(doc.children.keys)
+                    doc = merged
+                    try validate(doc, meta: meta)
+                    var childChanged = false
+                    var childResults: [ChildResult] = []
+                    for field in meta.tableFields where tables.contains(field.fieldname) {
+                        let result = try resolveChildren(of: &doc, field: field, previous: existing.children[field.fieldname] ?? [],
+                                                         key: childKeys[field.fieldname], now: now)
+                        childChanged = childChanged || result.changed
+                        childResults.append(result)
+                    }
+                    let valueChanged = meta.valueFields.contains { f in
+                        !FieldValue.same(existing[f.fieldname], doc[f.fieldname], fieldtype: f.fieldtype)
+                    }
+                    if !valueChanged && !childChanged {
+                        finals.append(existing); outcomes.append(.unchanged); continue
+                    }
+                    try storePasswords(&doc, meta: meta)
+                    // A change to child rows alone still moves the parent's `modified`, as a desk save would.
+                    doc["modified"] = .datetime(now)
+                    doc["modified_by"] = .string(user)
+                    stampChildren(&doc, meta: meta)
+                    collect(childResults, of: doc, writes: &childWrites, deletes: &childDeletes)
+                    if meta.trackChanges, let diff = VersionDiff.diff(old: existing, new: doc, meta: meta, childMeta: { try? self.meta($0) }) {
+                        versions.append(Document("Version", ["ref_doctype": .string(meta.name), "docname": .string(doc.name ?? ""),
+                                                             "data": .string(diff.pythonJSON())]))
+                    }
+                    parentRows.append(doc)
+                    finals.append(doc); outcomes.append(.updated)
+                } else {
+                    applyDefaults(&doc, meta: meta, now: now)
+                    try validate(doc, meta: meta)
+                    try storePasswords(&doc, meta: meta)
+                    doc["creation"] = .datetime(now)
+                    doc["modified"] = .datetime(now)
+                    doc["owner"] = .string(user)
+                    doc["modified_by"] = .string(user)
+                    doc["docstatus"] = .int(0)
+                    if doc.values["idx"] == nil { doc["idx"] = .int(0) }
+                    var childResults: [ChildResult] = []
+                    for field in meta.tableFields {
+                        childResults.append(try resolveChildren(of: &doc, field: field, previous: [], key: nil, now: now))
+                    }
+                    stampChildren(&doc, meta: meta)
+                    collect(childResults, of: doc, writes: &childWrites, deletes: &childDeletes)
+                    parentRows.append(doc)
+                    finals.append(doc); outcomes.append(.inserted)
+                }
+            } catch {
+                guard options.skipInvalid, let refusal = Self.refusesDocument(error) else { throw error }
+                skipped.append(.init(name: doc.name ?? "", reason: refusal.message))
+                finals.append(doc); outcomes.append(.skipped)
             }
-            if let existing, let field = options.newerBy, case .datetime(let storedAt) = existing[field] {
-                // The ordering guard: never replace a stored version with an older one.
-                guard case .datetime(let incomingAt) = doc[field], incomingAt >= storedAt else {
-                    finals.append(existing); outcomes.append(.older); continue
-                }
-            }
-            if let existing {
-                if let given = doc.values["modified"], !given.isNull, !FieldValue.same(given, existing["modified"], fieldtype: "Datetime"), mode == .update {
-                    throw FrappeError(.timestampMismatchError, "Document has been modified after you have opened it. Please refresh to get the latest document.")
-                }
-                doc.name = existing.name
-                var merged = Self.overlay(doc.values, on: existing)
-                for (table, rows) in doc.children { merged.children[table] = rows }
-                let tables = Set(doc.children.keys)
-                doc = merged
-                try validate(doc, meta: meta)
-                var childChanged = false
-                var childResults: [ChildResult] = []
-                for field in meta.tableFields where tables.contains(field.fieldname) {
-                    let result = try resolveChildren(of: &doc, field: field, previous: existing.children[field.fieldname] ?? [],
-                                                     key: childKeys[field.fieldname], now: now)
-                    childChanged = childChanged || result.changed
-                    childResults.append(result)
-                }
-                let valueChanged = meta.valueFields.contains { f in
-                    !FieldValue.same(existing[f.fieldname], doc[f.fieldname], fieldtype: f.fieldtype)
-                }
-                if !valueChanged && !childChanged {
-                    finals.append(existing); outcomes.append(.unchanged); continue
-                }
-                try storePasswords(&doc, meta: meta)
-                // A change to child rows alone still moves the parent's `modified`, as a desk save would.
-                doc["modified"] = .datetime(now)
-                doc["modified_by"] = .string(user)
-                stampChildren(&doc, meta: meta)
-                collect(childResults, of: doc, writes: &childWrites, deletes: &childDeletes)
-                if meta.trackChanges, let diff = VersionDiff.diff(old: existing, new: doc, meta: meta, childMeta: { try? self.meta($0) }) {
-                    versions.append(Document("Version", ["ref_doctype": .string(meta.name), "docname": .string(doc.name ?? ""),
-                                                         "data": .string(diff.pythonJSON())]))
-                }
-                parentRows.append(doc)
-                finals.append(doc); outcomes.append(.updated)
-            } else {
-                applyDefaults(&doc, meta: meta, now: now)
-                try validate(doc, meta: meta)
-                try storePasswords(&doc, meta: meta)
-                doc["creation"] = .datetime(now)
-                doc["modified"] = .datetime(now)
-                doc["owner"] = .string(user)
-                doc["modified_by"] = .string(user)
-                doc["docstatus"] = .int(0)
-                if doc.values["idx"] == nil { doc["idx"] = .int(0) }
-                var childResults: [ChildResult] = []
-                for field in meta.tableFields {
-                    childResults.append(try resolveChildren(of: &doc, field: field, previous: [], key: nil, now: now))
-                }
-                stampChildren(&doc, meta: meta)
-                collect(childResults, of: doc, writes: &childWrites, deletes: &childDeletes)
-                parentRows.append(doc)
-                finals.append(doc); outcomes.append(.inserted)
-            }
-          } catch {
-            guard options.skipInvalid, let refusal = Self.refusesDocument(error) else { throw error }
-            skipped.append(.init(name: doc.name ?? "", reason: refusal.message))
-            finals.append(doc); outcomes.append(.skipped)
-          }
         }
 
         // 3. Multi-row writes: parents, removed children, new/changed children, versions.
