@@ -48,9 +48,9 @@ extension FrappeError {
         case 1406: self = FrappeError(.characterLengthExceededError, "\(subject)a value is longer than its field allows")
         case 1048: self = .mandatory("\(subject)a mandatory value is missing")
         case 1366, 1292, 1264: self = .validation("\(subject)a value does not fit its field's type")
-        case _ where error.isConnectionLost || [1040, 1053, 2005].contains(error.code):
-            // The server is restarting, unreachable or full: nothing was changed, and the same
-            // call succeeds once it is back (GitHub and the desk retry on 503).
+        case _ where error.isConnectionLost || [1040, 1053, 2000, 2005, 4151].contains(error.code):
+            // The server is restarting, unreachable or full: nothing of the transaction committed,
+            // and the same call succeeds once it is back (GitHub and the desk retry on 503).
             self = .databaseUnavailable
         default: self = .internalError("Database error \(error.code)")
         }

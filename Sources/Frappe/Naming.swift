@@ -109,6 +109,7 @@ public enum Naming {
     static func validate(_ raw: String, meta: DocTypeMeta) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw FrappeError(.nameError, "Name is required") }
+        if name.unicodeScalars.contains(where: { $0.value == 0 }) { throw FrappeError(.nameError, "Name cannot contain a NUL character") }
         if name.contains("<") || name.contains(">") {
             throw FrappeError(.nameError, "Name cannot contain special characters like < or >")
         }

@@ -8,6 +8,8 @@ public enum Filter: Sendable {
     case isSet
     /// At most the value (`<=`): due times, cut-off dates.
     case atMost(FrappeValue)
+    /// At least the value (`>=`): "updated since".
+    case atLeast(FrappeValue)
 }
 
 /// Row locks a ``DocumentWriter/list(_:where:fields:orderBy:limit:lock:)`` takes until commit.
@@ -17,6 +19,10 @@ public enum RowLock: Sendable {
     /// `FOR UPDATE SKIP LOCKED`: take only rows nobody holds, so several workers (in one process
     /// or many) can claim queued rows without waiting on, or double-taking, each other's.
     case forUpdateSkipLocked
+    /// `LOCK IN SHARE MODE`: readers of a row run side by side, and a writer of that row (a
+    /// rename, say) waits for all of them, as they wait for it. A locking read also sees the
+    /// latest committed version, not the transaction's snapshot.
+    case share
 }
 
 /// `?,?,…,?`: `count` placeholders for a prepared statement's value list.
@@ -40,6 +46,7 @@ extension DocumentReader {
         case .none: locking = ""
         case .forUpdate?: locking = " FOR UPDATE"
         case .forUpdateSkipLocked?: locking = " FOR UPDATE SKIP LOCKED"
+        case .share?: locking = " LOCK IN SHARE MODE"
         }
         return try conn.query("SELECT \(select) FROM `\(meta.tableName)`\(clause)\(order)\(cap)\(locking)", binds)
             .map { document(from: $0, doctype: doctype) }
@@ -76,6 +83,9 @@ extension DocumentReader {
                 binds.append(v.mariaDB)
             case .atMost(let v):
                 parts.append("`\(column)` <= ?")
+                binds.append(v.mariaDB)
+            case .atLeast(let v):
+                parts.append("`\(column)` >= ?")
                 binds.append(v.mariaDB)
             case .isSet:
                 parts.append("(`\(column)` IS NOT NULL AND `\(column)` <> '')")

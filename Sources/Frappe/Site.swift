@@ -12,7 +12,7 @@ public final class Site: Sendable {
     public let cache: any SiteCache
     let fernet: Fernet?
     private let clockState: Mutex<SiteClock>
-    private let logger: Logger
+    let logger: Logger
 
     public var name: String { config.site }
     public var clock: SiteClock { clockState.withLock { $0 } }

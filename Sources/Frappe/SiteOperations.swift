@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MariaDB
 
 // The few things the product needs of a site beyond documents, each a named operation so that
@@ -8,22 +9,47 @@ extension Site {
     /// Runs `body` while holding the MariaDB named lock `name` (`GET_LOCK`, visible to every
     /// process on the server), so a piece of work runs once at a time across sidecars.
     /// Nil, without running `body`, when someone else holds it.
+    ///
+    /// While the lock is held its connection never reconnects silently (that would drop the lock
+    /// with the old session and let another process take it): if the connection was lost, the
+    /// release finds out, and the lost lock is logged and thrown as an error instead of passing
+    /// for a clean run.
     public func withNamedLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T? {
         do {
             return try await pool.withLease { lease -> T? in
-                let got = try await lease.run { try $0.query("SELECT GET_LOCK(?, 0) AS l", [.string(name)]).first?["l"].int }
+                let got = try await lease.run { conn -> Int? in
+                    let got = try conn.query("SELECT GET_LOCK(?, 0) AS l", [.string(name)]).first?["l"].int
+                    conn.holdsSessionState = got == 1
+                    return got
+                }
                 guard got == 1 else { return nil }
+                let value: T
                 do {
-                    let value = try await body()
-                    _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(name)]) }
-                    return value
+                    value = try await body()
                 } catch {
-                    _ = try? await lease.run { try $0.query("SELECT RELEASE_LOCK(?) AS r", [.string(name)]) }
+                    _ = try? await release(name, lease)
                     throw error
                 }
+                guard try await release(name, lease) else {
+                    logger.error("the named lock \(name) was lost while its work ran (the database connection dropped)")
+                    throw FrappeError(.serviceUnavailable, "The database connection holding this job's lock was lost while it ran; run it again")
+                }
+                return value
             }
         } catch let error as MariaDBError {
             throw FrappeError(mariaDB: error)
+        }
+    }
+
+    /// Releases a named lock; false when the session no longer held it (the connection was lost).
+    private func release(_ name: String, _ lease: ConnectionPool.Lease) async throws -> Bool {
+        try await lease.run { conn -> Bool in
+            defer { conn.holdsSessionState = false }
+            do {
+                return try conn.query("SELECT RELEASE_LOCK(?) AS r", [.string(name)]).first?["r"].int == 1
+            } catch let error as MariaDBError where error.isConnectionLost {
+                return false
+            }
         }
     }
 

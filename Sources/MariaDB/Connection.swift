@@ -18,6 +18,12 @@ public final class Connection: @unchecked Sendable {
     private var needsReconnect = false
     /// True between `BEGIN` and `COMMIT`/`ROLLBACK` issued through ``transaction(_:)``.
     public private(set) var inTransaction = false
+    /// Set while the session holds state a new connection would not have (a `GET_LOCK`): a lost
+    /// connection is then never replaced silently; every later call fails until this is cleared,
+    /// so the holder learns that its lock is gone.
+    public var holdsSessionState = false
+    /// How many times this connection has been (re)opened; a change means a new server session.
+    public private(set) var generation = 0
 
     /// Prepared statements kept per connection; beyond this the cache is cleared.
     static let statementCacheLimit = 512
@@ -57,6 +63,7 @@ public final class Connection: @unchecked Sendable {
         }
         handle = h
         needsReconnect = false
+        generation += 1
         if let setup = configuration.sessionSetup {
             if mysql_real_query(h, setup, UInt(setup.utf8.count)) != 0 {
                 let error = Self.error(of: h)
@@ -83,23 +90,46 @@ public final class Connection: @unchecked Sendable {
         MariaDBError(code: mysql_errno(h), sqlState: String(cString: mysql_sqlstate(h)), message: String(cString: mysql_error(h)))
     }
 
-    /// Runs `op`, reconnecting once first if the previous call lost the connection, and once
-    /// more if the connection drops during `op` outside a transaction (safe: nothing was applied).
-    private func withLiveHandle<T>(_ op: (UnsafeMutablePointer<MYSQL>) throws -> T) throws -> T {
+    /// Runs `op`, reconnecting first if the previous call lost the connection.
+    ///
+    /// When the connection drops during `op`, `op` runs again on a fresh connection only if that
+    /// cannot apply anything twice: outside a transaction, with no session state to lose, and
+    /// either before the statement reached the server (`op` had not called `sent()`) or for a
+    /// statement that only reads. An autocommit write whose answer was lost may have been applied,
+    /// so its error goes to the caller instead of a second copy of the write.
+    private func withLiveHandle<T>(rerunsAfterSending: Bool = false,
+                                   _ op: (UnsafeMutablePointer<MYSQL>, _ sent: () -> Void) throws -> T) throws -> T {
         if needsReconnect || handle == nil {
             guard !inTransaction else { throw MariaDBError.client("connection lost inside a transaction") }
+            guard !holdsSessionState else { throw Self.sessionLost }
             try reconnect()
         }
         guard let h = handle else { throw MariaDBError.client("not connected") }
+        var wasSent = false
         do {
-            return try op(h)
+            return try op(h, { wasSent = true })
         } catch let error as MariaDBError where error.isConnectionLost {
             needsReconnect = true
             guard !inTransaction else { throw error }
+            guard !holdsSessionState else { throw Self.sessionLost }
+            guard !wasSent || rerunsAfterSending else { throw error }
             try reconnect()
             guard let fresh = handle else { throw error }
-            return try op(fresh)
+            return try op(fresh, {})
         }
+    }
+
+    /// The connection holding session state (a named lock) was lost, and the state with it.
+    static let sessionLost = MariaDBError(code: 2013, sqlState: "HY000",
+                                          message: "the connection was lost, and with it the session's named locks")
+
+    /// Whether `sql` only reads, so running it again after a lost answer changes nothing.
+    /// `GET_LOCK`/`RELEASE_LOCK` change the session and are not reads.
+    static func isReadOnly(_ sql: String) -> Bool {
+        let head = sql.drop(while: { $0.isWhitespace || $0 == "(" }).prefix(6).uppercased()
+        guard head.hasPrefix("SELECT") || head.hasPrefix("SHOW") else { return false }
+        let upper = sql.uppercased()
+        return !upper.contains("GET_LOCK") && !upper.contains("RELEASE_LOCK") && !upper.contains("NEXTVAL")
     }
 
     private func statement(_ sql: String, _ h: UnsafeMutablePointer<MYSQL>) throws -> PreparedStatement {
@@ -112,13 +142,22 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs a prepared statement that returns rows.
     public func query(_ sql: String, _ binds: [MariaDBValue] = []) throws -> [Row] {
-        try withLiveHandle { h in try statement(sql, h).run(binds).rows }
+        try withLiveHandle(rerunsAfterSending: Self.isReadOnly(sql)) { h, sent in
+            let prepared = try statement(sql, h)
+            sent()
+            return try prepared.run(binds).rows
+        }
     }
 
-    /// Runs a prepared statement that returns no rows (INSERT, UPDATE, DELETE).
+    /// Runs a prepared statement that returns no rows (INSERT, UPDATE, DELETE). Never sent twice:
+    /// a connection lost after the statement went out is the caller's error (see ``withLiveHandle``).
     @discardableResult
     public func execute(_ sql: String, _ binds: [MariaDBValue] = []) throws -> ExecResult {
-        try withLiveHandle { h in try statement(sql, h).run(binds).result }
+        try withLiveHandle { h, sent in
+            let prepared = try statement(sql, h)
+            sent()
+            return try prepared.run(binds).result
+        }
     }
 
     /// Runs literal SQL through the text protocol, draining every result.
@@ -126,7 +165,9 @@ public final class Connection: @unchecked Sendable {
     /// Only for statements that cannot be prepared with values (DDL built from DocType meta,
     /// `BEGIN`/`COMMIT`, schema files). Never interpolate input into `sql`.
     public func executeText(_ sql: String) throws {
-        try withLiveHandle { h in
+        let startsTransaction = sql == "START TRANSACTION"
+        try withLiveHandle(rerunsAfterSending: startsTransaction) { h, sent in
+            sent()
             let rc = sql.withCString { mysql_real_query(h, $0, UInt(strlen($0))) }
             if rc != 0 { throw Self.error(of: h) }
             while true {
@@ -158,7 +199,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Server round trip; reconnects if the connection had dropped.
     public func ping() throws {
-        try withLiveHandle { h in if mysql_ping(h) != 0 { throw Self.error(of: h) } }
+        try withLiveHandle(rerunsAfterSending: true) { h, _ in if mysql_ping(h) != 0 { throw Self.error(of: h) } }
     }
 }
 

@@ -107,10 +107,12 @@ struct DocumentStoreTests {
             return try w.insert(doc)
         }
         try await Task.sleep(for: .milliseconds(5))
-        let second = try await site.write(user: "Administrator") { w in
+        let second = try await site.write(user: "Administrator") { w -> Document in
             var doc = Document("Repository", name: repo, ["default_branch": "main"])
             doc.children = ["branches_table": [branch("main", "aaa"), branch("dev", "ccc")], "members_table": [member("alice"), member("carol")]]
-            return try w.update(doc)
+            // Branch rows are named by hash (a ref of 255 characters does not fit a name), so they are matched by branch name.
+            try w.upsert([doc], childKeys: ["branches_table": "branch_name", "members_table": "github_username"])
+            return try #require(try w.get("Repository", repo))
         }
         guard case .datetime(let before) = first["modified"], case .datetime(let after) = second["modified"] else {
             Issue.record("modified missing"); return
@@ -120,7 +122,8 @@ struct DocumentStoreTests {
         let members2 = second.children["members_table"] ?? []
         #expect(members1.first?.name == members2.first?.name, "alice's row keeps its name")
         #expect(members1.last?.name != members2.last?.name, "carol is a new row")
-        #expect(second.children["branches_table"]?.map(\.name) == ["\(repo)-main", "\(repo)-dev"])
+        let devRow = first.children["branches_table"]?.last?.name
+        #expect(second.children["branches_table"]?.map(\.name) == first.children["branches_table"]?.map(\.name), "changed rows keep their names")
 
         let root = try await TestSite.rootConnection()
         let version = try #require(try root.query("SELECT * FROM tabVersion WHERE ref_doctype = 'Repository' AND docname = ?", [.string(repo)]).first)
@@ -136,7 +139,7 @@ struct DocumentStoreTests {
         let rowChanged = try #require(diff["row_changed"] as? [[Any]])
         #expect(rowChanged.count == 1)
         #expect(rowChanged.first?[0] as? String == "branches_table")
-        #expect(rowChanged.first?[2] as? String == "\(repo)-dev")
+        #expect(rowChanged.first?[2] as? String == devRow)
         let bobRows = try root.query("SELECT name FROM `tabRepository Member` WHERE parent = ? AND github_username = 'bob'", [.string(repo)])
         #expect(bobRows.isEmpty, "removed child rows are deleted")
     }

@@ -29,10 +29,16 @@ struct BulkImport {
             counts.skipped += docs.count - wanted.count
             for doc in wanted {
                 do {
-                    let summary = try await site.write(user: user) { w in try w.upsert([doc], childKeys: childKey) }
+                    let summary = try await site.write(user: user) { w in
+                        try w.upsert([doc], childKeys: childKey, newerBy: "updated_at", skipInvalid: true)
+                    }
                     counts.imported += summary.inserted
                     counts.updated += summary.updated
-                    counts.skipped += summary.unchanged
+                    counts.skipped += summary.unchanged + summary.older
+                    for item in summary.skipped {
+                        counts.errors += 1
+                        if failures.count < 50 { failures.append(.object(["name": .string(item.name), "error": .string(item.reason)])) }
+                    }
                 } catch {
                     counts.errors += 1
                     if failures.count < 50 {

@@ -102,7 +102,8 @@ struct IssueActions {
         return try await site.write(user: user) { w in
             let mirror = Mirror(clock: clock, users: try RepositorySync.userMap(w))
             let doc = mirror.issue(issue, repository: repository)
-            try w.upsert([doc], childKeys: ["assignees_table": "github_username"])
+            // The ordering guard holds here too: a newer webhook already applied is never undone.
+            try w.upsert([doc], childKeys: ["assignees_table": "github_username"], newerBy: "updated_at")
             let name = doc.name ?? ""
             let users = (doc.children["assignees_table"] ?? []).compactMap { $0["user"].string }
             let description = issue.title ?? name

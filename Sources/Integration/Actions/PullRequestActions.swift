@@ -39,7 +39,7 @@ struct PullRequestActions {
         let clock = site.clock
         return try await site.write(user: user) { w in
             let doc = Mirror(clock: clock, users: try RepositorySync.userMap(w)).pullRequest(pr, repository: repository)
-            try w.upsert([doc], childKeys: ["reviewers_table": "github_username"])
+            try w.upsert([doc], childKeys: ["reviewers_table": "github_username"], newerBy: "updated_at")
             guard let stored = try w.get("Repository Pull Request", doc.name ?? "") else {
                 throw FrappeError.notFound("Repository Pull Request \(doc.name ?? "") not found")
             }

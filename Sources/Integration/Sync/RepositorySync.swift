@@ -14,6 +14,10 @@ public struct SyncSummary: Sendable, Equatable {
     public var updated = 0
     public var unchanged = 0
     public var deleted = 0
+    /// Items GitHub sent that the mirror already holds in a newer version (a webhook got there first).
+    public var older = 0
+    /// Items that could not be stored, each with its reason; every other item was.
+    public var skipped: [UpsertSummary.Skipped] = []
 
     public init() {}
 
@@ -21,15 +25,23 @@ public struct SyncSummary: Sendable, Equatable {
         var out: [String: JSONValue] = ["repository": .string(repository)]
         let counts: [(String, Int)] = [("github_calls", calls), ("not_modified", notModified), ("graphql_calls", graphQL),
                                        ("rows_inserted", inserted), ("rows_updated", updated), ("rows_unchanged", unchanged),
-                                       ("rows_deleted", deleted)]
+                                       ("rows_deleted", deleted), ("rows_older", older), ("rows_skipped", skipped.count)]
         for (key, value) in counts { out[key] = .number(Double(value)) }
+        out["skipped"] = .array(skipped.map { .object(["name": .string($0.name), "reason": .string($0.reason)]) })
         return .object(out)
+    }
+
+    /// The skipped items as the Sync Run keeps them: one line each.
+    var skippedText: String? {
+        skipped.isEmpty ? nil : skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "\n")
     }
 
     mutating func add(_ s: UpsertSummary) {
         inserted += s.inserted
         updated += s.updated
         unchanged += s.unchanged
+        older += s.older
+        skipped += s.skipped
     }
 }
 
@@ -62,9 +74,13 @@ public struct RepositorySync: Sendable {
     /// Runs the sync while holding a MariaDB named lock for this site and repository, so one
     /// sync per repository runs at a time across sidecar processes. A second caller is told so.
     public func run() async throws -> SyncSummary {
-        let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(repository)".utf8)).prefix(20)
+        // GitHub names ignore case: `ACME/WIDGETS` is the stored `acme/widgets`, and everything the
+        // sync writes (issue names, links, the lock) uses the stored spelling.
+        let name = try await StoredRepository.name(repository, site: site)
+        let sync = RepositorySync(site: site, client: client, repository: name, trigger: trigger, user: user)
+        let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(name.lowercased())".utf8)).prefix(20)
             .map { String(format: "%02x", $0) }.joined()
-        guard let summary = try await site.withNamedLock(lockName, { try await recorded() }) else {
+        guard let summary = try await site.withNamedLock(lockName, { try await sync.recorded() }) else {
             throw FrappeError(.validationError, "A sync of \(repository) is already running; try again when it has finished",
                               cause: .syncAlreadyRunning)
         }
@@ -94,11 +110,11 @@ public struct RepositorySync: Sendable {
             let failure = FrappeError(github: error)
             let snapshot = counter.snapshot
             await record(snapshot, succeeded: false)
-            _ = try? await site.write(user: user) { w in
-                try w.update(Document("GitHub Sync Run", name: run, ["status": SyncRunStatus.failed.value, "finished_at": .datetime(w.now()),
-                                                                     "github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
-                                                                     "graphql_calls": .int(snapshot.graphQL), "error": .string(failure.message)]))
-            }
+            let values: [String: FrappeValue] = ["status": SyncRunStatus.failed.value, "github_calls": .int(snapshot.requests),
+                                                 "not_modified": .int(snapshot.notModified), "graphql_calls": .int(snapshot.graphQL),
+                                                 "rows_inserted": .int(summary.inserted), "rows_updated": .int(summary.updated),
+                                                 "error": .string(failure.message)]
+            await SyncRunCloser.close(run, values: values, site: site, user: user)
             throw failure
         }
         let snapshot = counter.snapshot
@@ -111,7 +127,8 @@ public struct RepositorySync: Sendable {
             try w.update(Document("GitHub Sync Run", name: run, [
                 "status": SyncRunStatus.succeeded.value, "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
                 "not_modified": .int(final.notModified), "graphql_calls": .int(final.graphQL), "rows_inserted": .int(final.inserted),
-                "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted)]))
+                "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted), "rows_skipped": .int(final.skipped.count),
+                "skipped": .optional(final.skippedText)]))
         }
         return summary
     }
@@ -170,7 +187,9 @@ public struct RepositorySync: Sendable {
             let doc = update
             let logins = memberList.items?.map(\.login)
             summary.add(try await site.write(user: user) { w in
-                let result = try w.upsert([doc], childKeys: ["members_table": "github_username"])
+                try Self.lockRepository(repository, w)
+                let result = try w.upsert([doc], childKeys: ["members_table": "github_username", "branches_table": "branch_name"],
+                                          skipInvalid: true)
                 if let logins { _ = try ProjectMembers.follow(logins, repository: repository, writer: w) }
                 return result
             })
@@ -182,14 +201,18 @@ public struct RepositorySync: Sendable {
                        cursorField: "issues_cursor", stored: stored, summary: &summary,
                        updatedAt: { $0.updatedAt }, documents: { items in
                            items.filter { !$0.isPullRequest }.map { mirror.issue($0, repository: repository) }
-                       }, childKeys: ["assignees_table": "github_username"], gh: gh)
+                       }, numberField: "issue_number", childKeys: ["assignees_table": "github_username"], gh: gh)
         try await walk(gh.pullRequests(owner: owner, repo: name, state: .all, sort: .updated, direction: .desc, conditional: .callerStores),
                        cursorField: "pulls_cursor", stored: stored, summary: &summary,
                        updatedAt: { $0.updatedAt }, documents: { items in items.map { mirror.pullRequest($0, repository: repository) } },
-                       childKeys: ["reviewers_table": "github_username"], gh: gh)
+                       numberField: "pr_number", childKeys: ["reviewers_table": "github_username"], gh: gh)
 
+        // Bookkeeping, written as Frappe writes it (`db.set_value(update_modified=False)`): no
+        // Version row and no new `modified`, so a re-sync with nothing changed shows nothing.
         try await site.write(user: user) { w in
-            try w.update(Document("Repository", name: repository, ["is_synced": .int(1), "last_synced": .datetime(w.now())]))
+            try Self.lockRepository(repository, w)
+            try w.setValue("Repository", repository, "is_synced", .int(1), updateModified: false)
+            try w.setValue("Repository", repository, "last_synced", .datetime(w.now()), updateModified: false)
             try w.setSingle("GitHub Settings", ["last_sync": .datetime(w.now())])
         }
     }
@@ -231,8 +254,8 @@ public struct RepositorySync: Sendable {
     /// then its validators are kept. Stops at the stored cursor, or at a 304 once a complete walk
     /// has happened. The cursor moves only when the walk completes.
     func walk<T: Sendable>(_ pages: GitHubPages<T>, cursorField: String, stored: Document, summary: inout SyncSummary,
-                           updatedAt: (T) -> GitHubDate?, documents: ([T]) -> [Document], childKeys: [String: String],
-                           gh: GitHubClient) async throws {
+                           updatedAt: (T) -> GitHubDate?, documents: ([T]) -> [Document], numberField: String,
+                           childKeys: [String: String], gh: GitHubClient) async throws {
         let raw = stored[cursorField].string ?? ""
         let pending = raw.hasPrefix("pending:")
         let cursorText = pending ? String(raw.dropFirst(8)) : raw
@@ -248,12 +271,23 @@ public struct RepositorySync: Sendable {
             }
             if newest == nil { newest = page.items.first.flatMap(updatedAt) }
             let fresh = page.items.filter { item in cursor.map { c in (updatedAt(item) ?? c) >= c } ?? true }
-            let docs = documents(fresh)
+            // What GitHub could never have sent (a bad number, a NUL) is skipped with its reason.
+            var docs: [Document] = []
+            for doc in documents(fresh) {
+                if let problem = GitHubNames.problem(with: doc, numberField: numberField) {
+                    summary.skipped.append(.init(name: doc.name ?? "", reason: problem))
+                } else {
+                    docs.append(doc)
+                }
+            }
             let marker: String? = first && !pending ? "pending:" + (cursor?.iso8601 ?? "") : nil
             first = false
+            let pageDocs = docs
             let result = try await site.write(user: user) { w -> UpsertSummary in
-                if let marker { try w.update(Document("Repository", name: repository, [cursorField: .string(marker)])) }
-                return try w.upsert(docs, childKeys: childKeys)
+                try Self.lockRepository(repository, w)
+                if let marker { try w.setValue("Repository", repository, cursorField, .string(marker), updateModified: false) }
+                // Never older over newer: a webhook may have stored a newer version since GitHub sent this page.
+                return try w.upsert(pageDocs, childKeys: childKeys, newerBy: "updated_at", skipInvalid: true)
             }
             summary.add(result)
             try await gh.remember(page)
@@ -262,13 +296,23 @@ public struct RepositorySync: Sendable {
         if let newest {
             let value = newest.iso8601
             try await site.write(user: user) { w in
-                try w.update(Document("Repository", name: repository, [cursorField: .string(value)]))
+                try Self.lockRepository(repository, w)
+                try w.setValue("Repository", repository, cursorField, .string(value), updateModified: false)
             }
         } else if pending {
             // A pending walk that found nothing new has now been completed.
             try await site.write(user: user) { w in
-                try w.update(Document("Repository", name: repository, [cursorField: .string(cursorText)]))
+                try Self.lockRepository(repository, w)
+                try w.setValue("Repository", repository, cursorField, .string(cursorText), updateModified: false)
             }
+        }
+    }
+
+    /// Holds the Repository row (shared) for the rest of the transaction, so a rename waits for
+    /// this write and this write never lands under a name a rename has just taken away.
+    static func lockRepository(_ name: String, _ w: DocumentWriter) throws {
+        guard try !w.list("Repository", where: ["name": .equals(.string(name))], fields: ["name"], limit: 1, lock: .share).isEmpty else {
+            throw FrappeError.notFound("Repository \(name) was renamed or removed while it was being synced; sync it under its new name")
         }
     }
 

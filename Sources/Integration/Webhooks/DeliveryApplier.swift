@@ -44,27 +44,41 @@ final class DeliveryApplier {
         case .member(let e): return try member(e)
         case .repository(let e): return try repository(e)
         case .ping(let e):
-            return .applied("ping" + (e.hookID.map { " from hook \($0)" } ?? "") + (e.zen.map { ": \(Mirror.data($0))" } ?? ""))
+            return .applied("ping" + (e.hookID.map { " from hook \($0)" } ?? "") + (e.zen.map { ": \(Mirror.shown($0))" } ?? ""))
         case .installation, .installationRepositories:
             return .skipped("GitHub App installation events are handled by the App's endpoint (/github/webhook), not a repository hook")
         case .other(let name, _):
-            return .skipped("The \(Mirror.data(name)) event is not mirrored")
+            return .skipped("The \(Mirror.shown(name)) event is not mirrored")
         }
     }
 
     // MARK: shared rules
 
     /// The stored Repository a payload is about: by `repository.id` (`github_id`) first, then by
-    /// full name. Nil when the site does not track it.
-    func tracked(_ repo: GitHubRepository) throws -> String? {
-        let byID = try w.list("Repository", where: ["github_id": .equals(.string(String(repo.id)))], fields: ["name"], limit: 1)
+    /// full name (in the stored spelling). Nil when the site does not track it.
+    ///
+    /// The Repository row stays locked until the delivery commits: shared for deliveries that write
+    /// issues and pull requests (they run side by side), exclusive for those that change the
+    /// Repository itself. A rename takes it exclusively, so it waits for every write under the old
+    /// name to commit, and a write that was waiting for the rename then finds the new name: no row
+    /// is ever left pointing at a repository that no longer exists.
+    func tracked(_ repo: GitHubRepository, lock: RowLock = .share) throws -> String? {
+        if let fullName = repo.fullName, let problem = GitHubNames.problem(withFullName: fullName) {
+            throw Rejection(reason: "The payload's repository: \(problem)")
+        }
+        let byID = try w.list("Repository", where: ["github_id": .equals(.string(String(repo.id)))], fields: ["name"], limit: 1, lock: lock)
         if let name = byID.first?["name"].string { return name }
         guard let fullName = repo.fullName, !fullName.isEmpty else { return nil }
-        return try w.list("Repository", where: ["name": .equals(.string(fullName))], fields: ["name"], limit: 1).first?["name"].string
+        return try w.list("Repository", where: ["name": .equals(.string(fullName))], fields: ["name"], limit: 1, lock: lock).first?["name"].string
     }
 
     func untracked(_ repo: GitHubRepository) -> Outcome {
-        .skipped("Repository \(Mirror.data(repo.fullName ?? repo.name)) (id \(repo.id)) is not tracked on this site")
+        .skipped("Repository \(Mirror.shown(repo.fullName ?? repo.name)) (id \(repo.id)) is not tracked on this site")
+    }
+
+    /// Refuses an issue or pull request whose number, or any text, GitHub could never have sent.
+    func requireValid(_ doc: Document, numberField: String) throws {
+        if let problem = GitHubNames.problem(with: doc, numberField: numberField) { throw Rejection(reason: problem) }
     }
 
     /// The ordering guard: a payload whose object is older than the stored one changes nothing.

@@ -11,6 +11,7 @@ extension DeliveryApplier {
 
     func issues(_ e: IssuesEvent) throws -> Outcome {
         guard let repo = try tracked(e.repository) else { return untracked(e.repository) }
+        if let problem = GitHubNames.problem(withNumber: e.issue.number) { throw Rejection(reason: problem) }
         if e.issue.isPullRequest { return try pullFromIssue(e, repository: repo) }
         let name = Mirror.issueName(repo, e.issue.number)
         let stored = try w.get(Self.issueDocType, name, forUpdate: true)
@@ -30,7 +31,8 @@ extension DeliveryApplier {
             if e.issue.labels == nil { doc.values["labels"] = nil }
             if e.issue.assignees == nil && e.issue.assignee == nil { doc.children = [:] }
         }
-        try w.upsert([doc], childKeys: ["assignees_table": "github_username"])
+        try requireValid(doc, numberField: "issue_number")
+        try w.upsert([doc], childKeys: ["assignees_table": "github_username"], newerBy: "updated_at")
         return .applied
     }
 
@@ -46,14 +48,15 @@ extension DeliveryApplier {
         }
         if let stale = try staleness(of: e.issue.updatedAt, against: stored, what: "pull request") { return stale }
         var values: [String: FrappeValue] = ["updated_at": try mirror.time(e.issue.updatedAt)]
-        if let title = e.issue.title { values["title"] = .string(Mirror.data(title)) }
-        if let body = e.issue.body { values["body"] = .string(Mirror.text(body)) }
+        if let title = e.issue.title { values["title"] = .string(HTMLSanitizer.sanitize(title)) }
+        if let body = e.issue.body { values["body"] = .string(HTMLSanitizer.sanitize(Mirror.body(body))) }
         if let state = e.issue.state {
             // The issues view has no `merged`: a closed, merged pull request stays merged.
             values["state"] = state == "open" ? "open" : (stored["state"].string == "merged" ? "merged" : "closed")
         }
         var doc = Document(Self.pullDocType, name: stored.name, values)
         Self.dropMissing(&doc)
+        try requireValid(doc, numberField: "pr_number")
         try w.update(doc)
         return .applied
     }
@@ -71,6 +74,7 @@ extension DeliveryApplier {
     }
 
     func applyPull(_ pr: GitHubPullRequest, repository repo: String) throws -> Outcome {
+        if let problem = GitHubNames.problem(withNumber: pr.number) { throw Rejection(reason: problem) }
         let name = Mirror.issueName(repo, pr.number)
         let stored = try w.get(Self.pullDocType, name, forUpdate: true)
         if let stale = try staleness(of: pr.updatedAt, against: stored, what: "pull request") { return stale }
@@ -81,7 +85,8 @@ extension DeliveryApplier {
             if pr.title == nil { doc.values["title"] = nil }
             if pr.requestedReviewers == nil { doc.children = [:] }
         }
-        try w.upsert([doc], childKeys: ["reviewers_table": "github_username"])
+        try requireValid(doc, numberField: "pr_number")
+        try w.upsert([doc], childKeys: ["reviewers_table": "github_username"], newerBy: "updated_at")
         return .applied
     }
 }

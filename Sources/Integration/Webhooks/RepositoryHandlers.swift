@@ -15,8 +15,9 @@ extension DeliveryApplier {
 
     /// Branch head sha and time; a new branch adds a row, a deleted branch removes it. Tags are not mirrored.
     func push(_ e: PushEvent) throws -> Outcome {
-        guard let repo = try tracked(e.repository) else { return untracked(e.repository) }
-        guard let branch = e.branch.map(Mirror.data) else { return .skipped("\(Mirror.data(e.ref)) is not a branch; tags are not mirrored") }
+        guard let repo = try tracked(e.repository, lock: .forUpdate) else { return untracked(e.repository) }
+        guard let branch = e.branch else { return .skipped("\(Mirror.shown(e.ref)) is not a branch; tags are not mirrored") }
+        if let problem = GitHubNames.problem(withText: branch, field: "branch name") { throw Rejection(reason: problem) }
         let stored = try lockedRepository(repo)
         var rows = stored.children["branches_table"] ?? []
         let index = rows.firstIndex { $0["branch_name"].string == branch }
@@ -27,10 +28,10 @@ extension DeliveryApplier {
             let mirror = try self.mirror
             let time = e.headCommit?.timestamp
             if let index {
-                rows[index]["commit_sha"] = .string(Mirror.data(e.after))
+                rows[index]["commit_sha"] = .string(e.after)
                 if time != nil { rows[index]["last_updated"] = mirror.time(time) }
             } else {
-                rows.append(mirror.branch(name: branch, sha: Mirror.data(e.after), committedAt: time, protected: false, repository: repo))
+                rows.append(mirror.branch(name: branch, sha: e.after, committedAt: time, protected: false, repository: repo))
             }
         }
         try w.update(Document("Repository", name: repo, [:], children: ["branches_table": rows]))
@@ -40,9 +41,10 @@ extension DeliveryApplier {
     /// `create`/`delete` with `ref_type: branch`. A created branch has no sha in the payload; the
     /// push that follows (or the next sync) fills it in.
     func ref(_ e: RefEvent, created: Bool) throws -> Outcome {
-        guard let repo = try tracked(e.repository) else { return untracked(e.repository) }
-        guard e.refType == "branch" else { return .skipped("\(Mirror.data(e.refType)) \(Mirror.data(e.ref)): only branches are mirrored") }
-        let branch = Mirror.data(e.ref)
+        guard let repo = try tracked(e.repository, lock: .forUpdate) else { return untracked(e.repository) }
+        guard e.refType == "branch" else { return .skipped("\(Mirror.shown(e.refType)) \(Mirror.shown(e.ref)): only branches are mirrored") }
+        let branch = e.ref
+        if let problem = GitHubNames.problem(withText: branch, field: "branch name") { throw Rejection(reason: problem) }
         let stored = try lockedRepository(repo)
         var rows = stored.children["branches_table"] ?? []
         let index = rows.firstIndex { $0["branch_name"].string == branch }
@@ -60,8 +62,9 @@ extension DeliveryApplier {
     /// Collaborators: `added` adds a row, `removed` deletes it, `edited` keeps the row (the payload
     /// names only the old permission).
     func member(_ e: MemberEvent) throws -> Outcome {
-        guard let repo = try tracked(e.repository) else { return untracked(e.repository) }
-        let login = Mirror.data(e.member.login)
+        guard let repo = try tracked(e.repository, lock: .forUpdate) else { return untracked(e.repository) }
+        let login = e.member.login
+        if let problem = GitHubNames.problem(withText: login, field: "member's login") { throw Rejection(reason: problem) }
         let stored = try lockedRepository(repo)
         var rows = stored.children["members_table"] ?? []
         let index = rows.firstIndex { $0["github_username"].string == login }
@@ -77,7 +80,7 @@ extension DeliveryApplier {
                                                            "github_id": .string(String(e.member.id)), "role": "member"]))
             }
         default:
-            return .skipped("member/\(Mirror.data(e.action)) is not mirrored")
+            return .skipped("member/\(Mirror.shown(e.action)) is not mirrored")
         }
         try w.update(Document("Repository", name: repo, [:], children: ["members_table": rows]))
         return .applied
@@ -86,15 +89,18 @@ extension DeliveryApplier {
     /// `repository`: a new full name (renamed, transferred) renames the record and everything that
     /// links to it; `deleted` removes the mirror; every other action refreshes the record's values.
     func repository(_ e: RepositoryEvent) throws -> Outcome {
-        guard let stored = try tracked(e.repository) else { return untracked(e.repository) }
+        guard let stored = try tracked(e.repository, lock: .forUpdate) else { return untracked(e.repository) }
         let incoming = try mirror.repository(e.repository)
+        if let newName = incoming.name, let problem = GitHubNames.problem(withFullName: newName) {
+            throw Rejection(reason: "The payload's repository: \(problem)")
+        }
         if e.action == "deleted" {
             let removed = try RepositoryRemoval(writer: w).remove(stored)
             return .applied("Repository deleted on GitHub: removed \(removed.issues) issues and \(removed.pulls) pull requests from the mirror")
         }
         var note: String?
         var current = stored
-        if let newName = incoming.name, !newName.isEmpty, newName != stored {
+        if let newName = incoming.name, newName != stored {
             try RepositoryRename(writer: w).rename(stored, to: newName)
             note = "Renamed \(stored) to \(newName)"
             current = newName

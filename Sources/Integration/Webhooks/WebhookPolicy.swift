@@ -65,9 +65,9 @@ struct DeliveryEnvelope: Sendable {
         }
         json = String(decoding: jsonData, as: UTF8.self)
         guard case .object(let object)? = try? JSONValue.decode(jsonData) else { return }
-        if case .string(let a)? = object["action"] { action = Mirror.data(a) }
+        if case .string(let a)? = object["action"] { action = Mirror.shown(a) }
         if case .object(let repo)? = object["repository"] {
-            if case .string(let full)? = repo["full_name"] { repository = Mirror.data(full) }
+            if case .string(let full)? = repo["full_name"] { repository = Mirror.shown(full) }
             if case .number(let id)? = repo["id"], id.isFinite, id == id.rounded(), abs(id) < 1e15 { repositoryID = String(Int64(id)) }
         }
     }

@@ -7,19 +7,28 @@ import Frappe
 enum WebhookReceiver {
     static let doctype = "GitHub Webhook Delivery"
 
+    /// The longest `X-GitHub-Delivery` / `X-GitHub-Event` kept: a Frappe name holds 140 characters.
+    /// GitHub's delivery ids are GUIDs (36); a longer one is refused, never cut (two ids cut to one
+    /// prefix would make the second a "duplicate" and drop it without a word).
+    static let maxHeaderLength = 140
+
     /// A stored delivery answers 202; the same `X-GitHub-Delivery` again answers 200 and changes
-    /// nothing. A bad or missing signature is 401 and nothing is stored; no secret is 403.
+    /// nothing. A bad or missing signature is 401 and nothing is stored; no secret is 403; a
+    /// delivery id or event name too long to keep whole is 417 and nothing is stored.
     static func receive(_ call: RPCCall, doorbell: Doorbell) async throws -> RPCResult {
         let body = call.rawBody
         let signature = call.headers["x-hub-signature-256"]
-        let event = call.headers["x-github-event"].map(Mirror.data) ?? ""
-        let deliveryID = call.headers["x-github-delivery"].map(Mirror.data) ?? ""
+        let event = call.headers["x-github-event"] ?? ""
+        let deliveryID = call.headers["x-github-delivery"] ?? ""
         let envelope = DeliveryEnvelope(body: body, contentType: call.headers["content-type"])
         do {
             try await call.site.write(user: "Guest") { w in
                 let signed = try WebhookPolicy.load(w).check(body: body, signature: signature)
                 guard !event.isEmpty, !deliveryID.isEmpty else {
                     throw FrappeError.validation("A GitHub delivery needs X-GitHub-Event and X-GitHub-Delivery headers")
+                }
+                for (header, value) in [("X-GitHub-Delivery", deliveryID), ("X-GitHub-Event", event)] where value.count > maxHeaderLength {
+                    throw FrappeError.validation("\(header) is \(value.count) characters long; at most \(maxHeaderLength) are kept whole, so the delivery was not stored")
                 }
                 let now = w.now()
                 try w.insert(Document(doctype, name: deliveryID, [

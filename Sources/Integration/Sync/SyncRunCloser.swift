@@ -1,0 +1,50 @@
+import Foundation
+import Frappe
+import Logging
+
+/// Ends a GitHub Sync Run that failed, even when the failure was the database itself.
+///
+/// A sync cut by a database restart cannot record its own end at that moment: the write fails as
+/// the sync did. Instead of leaving the run "Running" with no error, the closing write is tried
+/// again with backoff until the database answers, so the run ends Failed with the reason as soon
+/// as the database is back. (A run whose process died is closed by the next sync of the repository,
+/// which holds the repository's lock.)
+enum SyncRunCloser {
+    /// How long the closing write keeps being retried after the first attempt failed.
+    static let retryFor: Duration = .seconds(3600)
+
+    static func close(_ run: String, values: [String: FrappeValue], site: Site, user: String,
+                      logger: Logger = Logger(label: "sync-run")) async {
+        if await attempt(run, values, site, user) { return }
+        logger.warning("sync run \(run) could not be closed yet (the database is unavailable); retrying until it is back")
+        Task.detached {
+            let clock = ContinuousClock()
+            let deadline = clock.now + retryFor
+            var delay = Duration.milliseconds(250)
+            while clock.now < deadline {
+                try? await Task.sleep(for: delay)
+                if await attempt(run, values, site, user) { return }
+                delay = min(delay * 2, .seconds(15))
+            }
+            logger.error("sync run \(run) stayed Running: the database did not come back within \(retryFor)")
+        }
+    }
+
+    /// True when the run is closed, or can never be (it is gone, or was closed by someone else).
+    private static func attempt(_ run: String, _ values: [String: FrappeValue], _ site: Site, _ user: String) async -> Bool {
+        do {
+            try await site.write(user: user) { w in
+                guard let stored = try w.get("GitHub Sync Run", run, forUpdate: true),
+                      stored["status"].string == SyncRunStatus.running.rawValue else { return }
+                var closing = values
+                closing["finished_at"] = .datetime(w.now())
+                try w.update(Document("GitHub Sync Run", name: run, closing))
+            }
+            return true
+        } catch let error as FrappeError where error.type != .internalError && error.type != .serviceUnavailable {
+            return true
+        } catch {
+            return false
+        }
+    }
+}
