@@ -33,24 +33,6 @@ enum EndToEnd {
     }
 }
 
-/// Child processes to kill when the test process exits, however the tests ended.
-enum ChildProcesses {
-    private static let pids = Mutex<[pid_t]>([])
-    private static let installed: Bool = {
-        atexit { ChildProcesses.killAll() }
-        return true
-    }()
-
-    static func register(_ pid: pid_t) {
-        _ = installed
-        pids.withLock { $0.append(pid) }
-        TestScratch.recordChild(pid)
-    }
-
-    static func killAll() {
-        for pid in pids.withLock({ $0 }) { Glibc.kill(pid, SIGKILL) }
-    }
-}
 
 /// A running `github-sidecar serve`.
 final class SidecarProcess: @unchecked Sendable {

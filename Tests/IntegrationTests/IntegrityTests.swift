@@ -362,7 +362,7 @@ struct IntegrityTests {
         try setLocked(false)
         try await waitUntil("the run is closed once the database is back", deadline: .seconds(90)) { try run().status == "Failed" }
         let reason = try run().error ?? "no error"
-        #expect(reason.contains("database is unavailable"), "\(reason)")
+        #expect(reason.contains(FrappeError.databaseUnavailable.message), "the reason says the database was away: \(reason)")
 
         try await h.sync(repo)
         let fakeIssues = try #require(await h.fake.state.repository(repo)).issues.filter { $0.pull == nil }.count

@@ -65,27 +65,6 @@ extension sockaddr_in {
     }
 }
 
-/// Child processes to kill when the test process exits, however the tests ended.
-enum HardeningChildren {
-    private static let pids = Mutex<[pid_t]>([])
-    private static let installed: Bool = {
-        atexit { HardeningChildren.killAll() }
-        return true
-    }()
-
-    static func register(_ pid: pid_t) {
-        _ = installed
-        pids.withLock { $0.append(pid) }
-        TestScratch.recordChild(pid)
-    }
-
-    static func killAll() {
-        for pid in pids.withLock({ $0 }) {
-            Glibc.kill(pid, SIGCONT)
-            Glibc.kill(pid, SIGKILL)
-        }
-    }
-}
 
 /// A `redis-server` of the tests' own, so freezing it disturbs no other test.
 final class RedisProcess: @unchecked Sendable {
@@ -102,7 +81,7 @@ final class RedisProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        HardeningChildren.register(process.processIdentifier)
+        ChildProcesses.register(process.processIdentifier)
     }
 
     func waitUntilAnswering() async throws {
@@ -218,7 +197,7 @@ final class SidecarBinary: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        HardeningChildren.register(process.processIdentifier)
+        ChildProcesses.register(process.processIdentifier)
     }
 
     func waitUntilListening() async throws {
