@@ -100,6 +100,9 @@ struct IssueActions {
     private func mirror(_ issue: GitHubIssue, repository: String) async throws -> [String: JSONValue] {
         let clock = site.clock
         return try await site.write(user: user) { w in
+            // Shared lock on the Repository row: a rename (which takes it exclusively) waits for
+            // this write, or this write sees the new name, never a row under a name that is gone.
+            let repository = try StoredRepository.name(repository, w, lock: .share)
             let mirror = Mirror(clock: clock, users: try RepositorySync.userMap(w))
             let doc = mirror.issue(issue, repository: repository)
             // The ordering guard holds here too: a newer webhook already applied is never undone.

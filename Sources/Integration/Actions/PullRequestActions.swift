@@ -38,6 +38,7 @@ struct PullRequestActions {
     private func mirror(_ pr: GitHubPullRequest, repository: String) async throws -> [String: JSONValue] {
         let clock = site.clock
         return try await site.write(user: user) { w in
+            let repository = try StoredRepository.name(repository, w, lock: .share)   // serialises with a rename
             let doc = Mirror(clock: clock, users: try RepositorySync.userMap(w)).pullRequest(pr, repository: repository)
             try w.upsert([doc], childKeys: ["reviewers_table": "github_username"], newerBy: "updated_at")
             guard let stored = try w.get("Repository Pull Request", doc.name ?? "") else {
