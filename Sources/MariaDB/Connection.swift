@@ -132,6 +132,13 @@ public final class Connection: @unchecked Sendable {
         return !upper.contains("GET_LOCK") && !upper.contains("RELEASE_LOCK") && !upper.contains("NEXTVAL")
     }
 
+    /// `SELECT GET_LOCK(…)` with no session state held yet: a lock its lost session may have taken
+    /// went with that session, so asking again on a fresh connection cannot take it twice. (Without
+    /// this, the first lock after a database restart fails on every pooled connection once.)
+    static func takesSessionLock(_ sql: String) -> Bool {
+        sql.drop(while: \.isWhitespace).uppercased().hasPrefix("SELECT GET_LOCK(")
+    }
+
     private func statement(_ sql: String, _ h: UnsafeMutablePointer<MYSQL>) throws -> PreparedStatement {
         if let cached = statements[sql] { return cached }
         if statements.count >= Self.statementCacheLimit { statements.removeAll() }
@@ -142,7 +149,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs a prepared statement that returns rows.
     public func query(_ sql: String, _ binds: [MariaDBValue] = []) throws -> [Row] {
-        try withLiveHandle(rerunsAfterSending: Self.isReadOnly(sql)) { h, sent in
+        try withLiveHandle(rerunsAfterSending: Self.isReadOnly(sql) || Self.takesSessionLock(sql)) { h, sent in
             let prepared = try statement(sql, h)
             sent()
             return try prepared.run(binds).rows
