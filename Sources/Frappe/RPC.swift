@@ -159,6 +159,11 @@ public struct RPCPermission: Sendable {
     public static let anyCaller = RPCPermission("any logged-in user") { _ in }
 }
 
+extension FrappeError.Cause {
+    /// A method called with an HTTP verb it does not take (the message names the ones it does).
+    public static let wrongVerb = FrappeError.Cause(rawValue: "wrong-verb")
+}
+
 /// One whitelisted method, as `@frappe.whitelist(allow_guest=…, methods=[…])` declares it, with
 /// its arguments and who may call it, so the table reads like the Python module it stands for.
 public struct RPCMethod: Sendable {

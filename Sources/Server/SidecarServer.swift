@@ -96,7 +96,10 @@ public struct SidecarServer: Sendable {
             throw FrappeError.validation("Failed to get method for command \(path) with No module named '\(path)'")
         }
         guard rpc.verbs.contains(request.method.rawValue) else {
-            throw FrappeError(.permissionError, "Not permitted", title: "Method Not Allowed")
+            // Frappe answers 403 here; the message also says which verb the method takes.
+            let verbs = rpc.verbs.sorted().joined(separator: " or ")
+            throw FrappeError(.permissionError, "Not permitted: \(rpc.name) takes \(verbs), not \(request.method.rawValue)",
+                              title: "Method Not Allowed", cause: .wrongVerb)
         }
         if context.caller.isGuest, !rpc.allowGuest {
             throw FrappeError(.permissionError, "<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>\(path)</strong> is not whitelisted.</details>", title: "Method Not Allowed")

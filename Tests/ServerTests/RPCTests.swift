@@ -58,6 +58,8 @@ struct RPCShapeTests {
         let s = try await ServerHarness.shared.start()
         let reply = try await HTTP.send(.GET, method(s, "setup.install"), headers: [("X-Frappe-Site-Name", s.siteName), token(s, "Administrator")])
         #expect(reply.status == 403 && reply.excType == "PermissionError")
+        #expect(reply.json?["exc_cause"]?.string == "wrong-verb")
+        #expect(reply.serverMessage?.contains("POST") == true, "the answer names the verb to use: \(reply.serverMessage ?? "")")
     }
 
     @Test("/healthz, /readyz and /metrics answer")
