@@ -28,7 +28,7 @@ if [ "${1:-}" = "stop" ]; then stop; exit 0; fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_for_line() { for _ in $(seq 1 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for $1"; cat "$1"; exit 1; }
 
-dir=$(mktemp -d /tmp/github-sidecar-demo.XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/github-sidecar-demo.XXXXXX")
 mkdir -p .demo && echo "$dir" > "$state"
 scripts/services.sh --keep "$dir" -- true
 # shellcheck disable=SC1091

@@ -19,7 +19,7 @@ if [ "${1:-}" = "--keep" ]; then keep="$2"; shift 2; fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-dir="${keep:-$(mktemp -d /tmp/github-sidecar-services.XXXXXX)}"
+dir="${keep:-$(mktemp -d "${TMPDIR:-/tmp}/github-sidecar-services.XXXXXX")}"
 mkdir -p "$dir"
 mariadbd_bin=$(command -v mariadbd || echo /usr/sbin/mariadbd)
 redis_bin=$(command -v redis-server || echo /usr/bin/redis-server)

@@ -45,9 +45,8 @@ struct GitHubAppBinaryTests {
             let state = try #require(GitHubAppHarness.stateParameter(of: url.message?["url"]?.string ?? ""))
 
             let id = try #require(await fake.install(appID: 91, account: "acme", sender: "alice"))
-            let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline, try await store.installation(id: id)?.announcedAt == nil {
-                try await Task.sleep(for: .milliseconds(50))
+            try await waitUntil("the binary's worker applied installation.created") {
+                try await store.installation(id: id)?.announcedAt != nil
             }
             #expect(try await store.installation(id: id)?.accountLogin == "acme", "the binary's worker applied installation.created")
 

@@ -132,12 +132,13 @@ struct GitHubAppHarness: Sendable {
     // MARK: Waiting (for the condition itself, with a generous deadline)
 
     func eventually<T: Sendable>(_ what: String, timeout: Duration = .seconds(120), _ probe: @Sendable () async throws -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let value = try await probe() { return value }
-            try await Task.sleep(for: .milliseconds(50))
+        var found: T?
+        try await waitUntil(what, deadline: timeout) {
+            found = try await probe()
+            return found != nil
         }
-        throw TestSetupError("timed out waiting for \(what)")
+        guard let found else { throw TestSetupError("timed out waiting for \(what)") }
+        return found
     }
 
     /// Synced documents of the repository: name → (modified, source).

@@ -259,9 +259,7 @@ final class RawConnection: @unchecked Sendable {
             if ready > 0 {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n <= 0 { return true }
-            } else {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            }   // else poll() itself waited up to 100 ms for data
         }
         return false
     }
@@ -279,9 +277,7 @@ final class RawConnection: @unchecked Sendable {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n <= 0 { return Self.parse(received, closed: true) ?? RawReply() }
                 received += buffer[0..<n]
-            } else {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            }   // else poll() itself waited up to 100 ms for data
         }
         throw TestSetupError("no complete response within \(deadline)")
     }
@@ -358,6 +354,7 @@ extension RawConnection {
             }
             let sent = chunk.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
             if sent < 0, errno != EAGAIN, errno != EWOULDBLOCK { return true }
+            // The slow client under test: one chunk per interval is the behaviour, not a wait.
             try await Task.sleep(for: interval)
         }
         return false

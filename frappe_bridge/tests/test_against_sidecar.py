@@ -26,6 +26,39 @@ SITE = "bridge.localhost"
 pytestmark = pytest.mark.skipif(not (BIN and SOCKET), reason="needs GITHUB_SIDECAR_BIN and SIDECAR_TEST_MARIADB_SOCKET (run `make test`)")
 
 
+def _wait_for_line(process, log, marker, deadline):
+	"""Copies the process's output into `log` until a line holds `marker` (True), or the process ends
+	or `deadline` seconds pass with no output (False); the rest is copied by a thread. Waits on the
+	output itself (select), never on a guessed sleep."""
+	import selectors
+	import threading
+
+	selector = selectors.DefaultSelector()
+	selector.register(process.stdout, selectors.EVENT_READ)
+	seen = b""
+	found = False
+	while not found and selector.select(timeout=deadline):
+		chunk = os.read(process.stdout.fileno(), 65536)
+		if not chunk:
+			break
+		log.write(chunk.decode(errors="replace"))
+		log.flush()
+		seen = (seen + chunk)[-4096:]
+		found = marker in seen
+	selector.close()
+
+	def copy():
+		try:
+			for chunk in iter(lambda: os.read(process.stdout.fileno(), 65536), b""):
+				log.write(chunk.decode(errors="replace"))
+				log.flush()
+		except (OSError, ValueError):
+			pass  # the fixture closed the pipe or the log: the process is gone
+
+	threading.Thread(target=copy, daemon=True).start()
+	return found
+
+
 def free_port():
 	with socket.socket() as s:
 		s.bind(("127.0.0.1", 0))
@@ -62,15 +95,10 @@ def sidecar():
 		config = json.loads((bench / "sites" / SITE / "site_config.json").read_text())
 		port = free_port()
 		log = open(bench / "sidecar.log", "w+")
-		process = subprocess.Popen([BIN, "serve", "--bench", str(bench), "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+		process = subprocess.Popen([BIN, "serve", "--bench", str(bench), "--listen", f"127.0.0.1:{port}"],
+		                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 		record_child(process.pid)
-		deadline = time.monotonic() + 60
-		while time.monotonic() < deadline and process.poll() is None:
-			log.seek(0)
-			if "listening on" in log.read():
-				break
-			time.sleep(0.05)
-		else:
+		if not _wait_for_line(process, log, b"listening on", deadline=60):
 			log.seek(0)
 			pytest.fail(f"the sidecar did not start:\n{log.read()[-2000:]}")
 		auth = re.search(r"Authorization: (token \S+)", created).group(1)

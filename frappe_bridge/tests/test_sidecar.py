@@ -140,7 +140,7 @@ def test_too_many_requests_keeps_retry_after(site, server):
 def test_too_many_requests_retry_after_header(site, server):
 	server.reply(429, frappe_error_body("TooManyRequestsError", "Slow down"), headers={"Retry-After": "60"})
 	with pytest.raises(frappe.TooManyRequestsError, match="retry after 60 s"):
-		sidecar.call("github_api.sync_now")
+		sidecar.call("github_app.sync_now")
 
 
 def test_unknown_exc_type_falls_back(site, server):
