@@ -41,7 +41,7 @@ extension Site {
                 if meta.field(spec.fieldname) != nil, try w.get("Custom Field", "\(spec.doctype)-\(spec.fieldname)") != nil { continue }
                 var field = DocField(fieldname: spec.fieldname, fieldtype: spec.fieldtype, label: spec.label)
                 field.searchIndex = spec.searchIndex
-                for statement in try Schema.addColumn(field, to: meta) { try w.conn.executeText(statement) }
+                try w.addColumnIfMissing(field, to: spec.doctype)
                 missing.append(spec)
             }
             return missing

@@ -10,9 +10,7 @@ enum ActionSupport {
     /// finds `acme/widgets`), or a 404 that names it. Acting on GitHub needs it mirrored first.
     static func repository(_ given: String, reader r: DocumentReader) throws -> (name: String, owner: String, repo: String) {
         let (owner, repo) = try ownerRepo(given)
-        guard let stored = try r.get("Repository", "\(owner)/\(repo)")?.name else {
-            throw FrappeError.notFound("Repository \(given) not found: fetch it from GitHub first")
-        }
+        let stored = try StoredRepository.name("\(owner)/\(repo)", r)
         let (o, n) = try ownerRepo(stored)
         return (stored, o, n)
     }
