@@ -1,0 +1,31 @@
+import Foundation
+
+/// How far a sync has got, reported after each write so a job can show the desk a progress bar
+/// (Frappe realtime `progress`). A concurrent walk may report pages out of order; `pages` counts
+/// the pages of the stage written so far.
+public struct SyncProgress: Sendable, Equatable {
+    public enum Stage: String, Sendable {
+        /// The repository row, its branches and collaborators.
+        case repository
+        case issues
+        case pulls
+    }
+
+    public var stage: Stage
+    /// Pages of this stage written so far.
+    public var pages: Int
+    /// The stage's page count, when GitHub's `Link: rel="last"` named it.
+    public var totalPages: Int?
+
+    public init(stage: Stage, pages: Int, totalPages: Int?) {
+        self.stage = stage
+        self.pages = pages
+        self.totalPages = totalPages
+    }
+
+    /// The page number in a `rel="last"` URL (`…?page=30`).
+    public static func lastPage(_ url: String?) -> Int? {
+        guard let url, let items = URLComponents(string: url)?.queryItems else { return nil }
+        return items.first { $0.name == "page" }?.value.flatMap(Int.init)
+    }
+}
