@@ -153,6 +153,11 @@ public final class RedisSiteCache: SiteCache {
                                                                "user": .string(changes.user)])])
             messages.append(list.pythonJSON())
         }
+        for event in changes.realtime {
+            let published: JSONValue = .object(["event": .string(event.event), "room": .string(event.room),
+                                                "namespace": .string(site), "message": event.message])
+            messages.append(published.pythonJSON())
+        }
         return messages
     }
 

@@ -22,7 +22,9 @@ public struct ChangeSet: Sendable {
     public var singles: Set<String> = []
     /// Who made the change.
     public var user: String = ""
-    public var isEmpty: Bool { documents.isEmpty && deleted.isEmpty && metaChanged.isEmpty && rolesChanged.isEmpty }
+    /// Events to publish as they are (progress bars), besides those the documents imply.
+    public var realtime: [RealtimeEvent] = []
+    public var isEmpty: Bool { documents.isEmpty && deleted.isEmpty && metaChanged.isEmpty && rolesChanged.isEmpty && realtime.isEmpty }
     public init() {}
 }
 

@@ -16,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("frappe-url"), help: "Frappe's URL, to validate desk `sid` cookies (optional).") var frappeURL: String?
     @Option(name: .customLong("pool-size"), help: "Database connections per site for requests (webhook workers get one each on top).") var poolSize: Int = 4
     @Option(name: .customLong("webhook-workers"), help: "Webhook workers per site in this process (0: receive only).") var webhookWorkers: Int = 4
+    @Option(name: .customLong("job-workers"), help: "Queued syncs run at once per site in this process (0: run none here).") var jobWorkers: Int = 3
+    @Option(name: .customLong("sync-wait"), help: "Seconds sync_repo waits for its job before answering that it is queued.") var syncWait: Int = 20
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.") var idleTimeout: Int = 30
     @Option(name: .customLong("read-timeout"), help: "Seconds a request's body may take to arrive in full.") var readTimeout: Int = 60
 
@@ -26,13 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize + max(0, webhookWorkers), logger: logger)
+        let sites = SiteDirectory(bench: Bench(path: URL(fileURLWithPath: bench)), poolSize: poolSize + max(0, webhookWorkers) + 2 * max(0, jobWorkers), logger: logger)
         // The bench's GitHub App (template sync), when GITHUB_APP_* is set.
         let githubApp = try GitHubAppService.fromProcessEnvironment(sites: sites, logger: logger)
+        // A job holds one connection for its repository's lock and uses another for its writes.
+        let context = IntegrationContext(app: githubApp, jobConcurrency: max(0, jobWorkers), syncWait: .seconds(max(0, syncWait)))
         let server = SidecarServer(
             configuration: .init(host: String(parts[0]), port: port, frappeURL: frappeURL,
                                  idleTimeout: .seconds(max(1, idleTimeout)), readTimeout: .seconds(max(1, readTimeout))), sites: sites,
-            methods: Catalogue.methods(IntegrationContext(app: githubApp)), registry: registry,
+            methods: Catalogue.methods(context), registry: registry,
             sessions: frappeURL.map { FrappeSessionValidator(frappeURL: $0) }, githubApp: githubApp, logger: logger)
         let app = server.application { bound in
             // One line on stdout, flushed at once, so scripts and tests can wait for it.
@@ -43,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
         if webhookWorkers > 0 {
             let workers = WebhookWorkers(sites: sites, doorbell: .process, configuration: .init(workersPerSite: webhookWorkers), logger: logger)
             services.append(.init(service: WebhookWorkerService(workers: workers)))
+        }
+        if jobWorkers > 0 {
+            services.append(.init(service: JobRunnerService(runner: context.jobs, sites: sites)))
         }
         if let githubApp {
             _ = try await githubApp.landlord()   // tables created on start; a bad URL fails here, not on the first delivery

@@ -1,3 +1,4 @@
+import Frappe
 import Integration
 import ServiceLifecycle
 
@@ -26,5 +27,21 @@ struct GitHubAppWorkerService: Service {
         } onGracefulShutdown: {
             workers.stop()
         }
+    }
+}
+
+/// Queued syncs: every site's due jobs run, and interrupted ones are queued again, until
+/// SIGTERM/SIGINT; a sync cut short then is queued again for the next start.
+struct JobRunnerService: Service {
+    let runner: JobRunner
+    let sites: SiteDirectory
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await runner.poll(sites)
+        } onGracefulShutdown: {
+            Task { await runner.stop() }
+        }
+        await runner.stop()
     }
 }

@@ -126,9 +126,14 @@ def start_sync_all_repositories():
 
 @frappe.whitelist()
 def sync_all_repositories():
-	"""The hourly scheduler job (hooks.py). Runs as the session user; a scheduler job without one is
-	sent as Administrator (`sidecar.current_user`)."""
+	"""Queues a sync of every enabled repository and answers at once (the syncs are sidecar jobs)."""
 	return sidecar.call("github_api.sync_all_repositories")
+
+
+def scheduled_sync_all_repositories():
+	"""The hourly scheduler job (hooks.py): the same, recorded with trigger Scheduler. Not whitelisted:
+	only the scheduler calls it, sent as Administrator (`sidecar.current_user`)."""
+	return sidecar.call("github_api.sync_all_repositories", trigger="Scheduler")
 
 
 @frappe.whitelist()

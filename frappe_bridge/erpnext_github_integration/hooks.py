@@ -48,7 +48,8 @@ doc_events = {
 
 # Scheduled Tasks
 # ---------------
-# Each entry is a signed call to the sidecar (sent as Administrator when the job has no user).
+# Each entry is a signed call to the sidecar (sent as Administrator when the job has no user); it
+# only queues jobs there and returns in well under a second.
 scheduler_events = {
-	"hourly": ["erpnext_github_integration.github_api.sync_all_repositories"],
+	"hourly": ["erpnext_github_integration.github_api.scheduled_sync_all_repositories"],
 }

@@ -402,6 +402,11 @@ def test_sync_run_and_template():
 	assert docs["GitHub Sync Run"]["autoname"] == "hash"
 	assert run["trigger"]["options"].split("\n") == [
 		"Manual", "Scheduler", "Webhook", "Sync All", "Install", "Push", "Sync Now", "Periodic", "Configure", "Rollback"]
+	# a Sync Run is also the durable job: queued with a due time, its progress and answer kept
+	assert run["status"]["options"].split("\n") == ["Queued", "Running", "Succeeded", "Failed"]
+	assert run["next_attempt_at"]["fieldtype"] == "Datetime" and run["next_attempt_at"]["search_index"] == 1
+	assert run["progress"]["fieldtype"] == "Percent" and run["attempts"]["fieldtype"] == "Int"
+	assert run["result"]["fieldtype"] == "Long Text" and run["result"]["hidden"] == 1
 	for name in ("rows_failed",):
 		assert run[name]["fieldtype"] == "Int", name
 	assert run["commit_sha"]["fieldtype"] == run["template_repository"]["fieldtype"] == "Data"

@@ -35,8 +35,8 @@ def resolve(dotted):
 
 def test_scheduler_and_install_hooks_are_importable():
 	h = hooks()
-	assert h["scheduler_events"] == {"hourly": ["erpnext_github_integration.github_api.sync_all_repositories"]}
-	assert resolve(h["scheduler_events"]["hourly"][0]).__name__ == "sync_all_repositories"
+	assert h["scheduler_events"] == {"hourly": ["erpnext_github_integration.github_api.scheduled_sync_all_repositories"]}
+	assert resolve(h["scheduler_events"]["hourly"][0]).__name__ == "scheduled_sync_all_repositories"
 	assert h["after_install"] == "erpnext_github_integration.setup.after_install"
 	resolve(h["after_install"])
 	assert h["doc_events"]["*"]["validate"] == "erpnext_github_integration.templates.validate_synced_document"

@@ -87,7 +87,11 @@ def test_get_signs_path_with_query(site, server):
 def test_scheduler_job_is_sent_as_administrator(server):
 	frappe.init(site=SITE, conf={"github_sidecar_url": server.url, "github_sidecar_secret": SECRET}, user="Guest")
 	frappe.flags.in_scheduler = True
-	sidecar.call("github_api.sync_all_repositories")
+	from erpnext_github_integration import github_api
+
+	github_api.scheduled_sync_all_repositories()
+	assert server.last["path"] == "/api/method/erpnext_github_integration.github_api.sync_all_repositories"
+	assert json.loads(server.last["body"]) == {"trigger": "Scheduler"}
 	assert server.last["headers"]["X-Sidecar-User"] == "Administrator"
 	assert server.last["headers"]["X-Sidecar-Signature"] == expected_signature(server.last)
 	frappe.destroy()

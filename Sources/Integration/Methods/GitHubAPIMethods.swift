@@ -13,13 +13,14 @@ enum GitHubAPIMethods {
             },
             RPCMethod("github_api.sync_repo", verbs: ["POST"], arguments: ["repository"],
                       permission: .actOnRepository("repository", to: "sync")) { call in
-                let client = try await context.deskClient(call.site)
-                return try await RepositorySync(site: call.site, client: client, repository: try call.args.require("repository"),
-                                                trigger: .manual, user: call.caller.user).run().json
+                // A job: the desk waits a bounded time for it, then is told where to follow it.
+                let job = try await SyncJobs.enqueue(try call.args.require("repository"), trigger: .manual, user: call.caller.user, site: call.site)
+                await context.jobs.kick(call.site)
+                return try await JobAnswer.wait(for: job, site: call.site, bound: context.syncWait)
             },
-            RPCMethod("github_api.sync_all_repositories", verbs: ["POST"], permission: .admin(to: "sync every repository")) { call in
-                let client = try await context.github.client(for: call.site)   // background job: waits for a reset
-                return try await SyncAll.run(site: call.site, client: client, user: call.caller.user)
+            RPCMethod("github_api.sync_all_repositories", verbs: ["POST"], arguments: [.optional("trigger")],
+                      permission: .admin(to: "sync every repository")) { call in
+                try await syncAll(call, context: context, trigger: try allTrigger(call.args.string("trigger")))
             },
             RPCMethod("github_api.fetch_all_repositories", verbs: ["POST"], arguments: [.optional("organization")],
                       permission: .admin(to: "import repositories")) { call in
@@ -133,12 +134,7 @@ enum GitHubAPIMethods {
                             identifier: try call.args.require("identifier"), permission: call.args.string("permission") ?? "push")
             },
             RPCMethod("github_api.start_sync_all_repositories", verbs: ["POST"], permission: .admin(to: "sync every repository")) { call in
-                let client = try await context.github.client(for: call.site)   // background: waits for a rate-limit reset
-                let (site, user) = (call.site, call.caller.user)
-                let count = try await site.read { r in try r.count("Repository", where: ["enabled": .equals(.int(1))]) }
-                Task.detached { _ = try? await SyncAll.run(site: site, client: client, user: user) }
-                return .object(["status": .string("started"), "repositories": .number(Double(count)),
-                                "message": .string("Syncing \(count) repositories in the background; follow them in the GitHub Sync Run list")])
+                try await syncAll(call, context: context, trigger: .syncAll)
             },
             RPCMethod("github_api.create_repository_webhook", verbs: ["POST"],
                       arguments: ["repo_full_name", .optional("webhook_url"), .optional("events")],
@@ -151,5 +147,24 @@ enum GitHubAPIMethods {
                     .list(repository: try call.args.require("repo_full_name"))
             },
         ]
+    }
+
+    /// Queues a sync of every enabled repository and answers at once; the jobs wait for GitHub's
+    /// rate limit themselves.
+    static func syncAll(_ call: RPCCall, context: IntegrationContext, trigger: RepositorySync.Trigger) async throws -> JSONValue {
+        let jobs = try await SyncJobs.enqueueAll(trigger: trigger, user: call.caller.user, site: call.site)
+        await context.jobs.kick(call.site)
+        return .object(["queued": .bool(true), "repositories": .number(Double(jobs.count)),
+                        "sync_runs": .object(Dictionary(jobs.map { ($0.repository, JSONValue.string($0.name)) }, uniquingKeysWith: { a, _ in a })),
+                        "message": .string("Syncing \(jobs.count) repositories in the background; follow them in the GitHub Sync Run list")])
+    }
+
+    /// `trigger` of `sync_all_repositories`: the hourly scheduler entry says "Scheduler"; a person, nothing.
+    static func allTrigger(_ given: String?) throws -> RepositorySync.Trigger {
+        guard let given, !given.isEmpty else { return .syncAll }
+        guard given == RepositorySync.Trigger.scheduler.rawValue else {
+            throw FrappeError.validation("trigger must be Scheduler (or left out), not \(given)")
+        }
+        return .scheduler
     }
 }

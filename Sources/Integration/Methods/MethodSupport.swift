@@ -7,10 +7,21 @@ public struct IntegrationContext: Sendable {
     public let github: GitHubConnections
     /// The bench's GitHub App (template sync); nil when `GITHUB_APP_ID` is not set.
     public let app: GitHubAppService?
+    /// Runs queued syncs in this process.
+    public let jobs: JobRunner
+    /// How long `sync_repo` waits for its job before answering "queued" (well below the bridge's 120 s).
+    public let syncWait: Duration
 
-    public init(github: GitHubConnections = GitHubConnections(), app: GitHubAppService? = nil) {
+    public static let defaultSyncWait: Duration = .seconds(20)
+
+    public init(github: GitHubConnections = GitHubConnections(), app: GitHubAppService? = nil, jobConcurrency: Int = 3,
+                syncWait: Duration = IntegrationContext.defaultSyncWait) {
         self.github = github
         self.app = app
+        self.syncWait = syncWait
+        self.jobs = JobRunner(concurrency: jobConcurrency) { site in
+            try await github.client(for: site).with(rateLimitPolicy: .failFast)
+        }
     }
 
     /// The site's client for a desk request: never sleeps for a rate limit, answers 429 instead.

@@ -55,7 +55,7 @@ public struct SyncSummary: Sendable, Equatable {
 /// (process killed) is marked pending, and the next run walks past 304 pages until it reaches
 /// the old cursor again: nothing is skipped.
 public struct RepositorySync: Sendable {
-    public enum Trigger: String, Sendable { case manual = "Manual", scheduler = "Scheduler", webhook = "Webhook", syncAll = "Sync All" }
+    public enum Trigger: String, Sendable, CaseIterable { case manual = "Manual", scheduler = "Scheduler", webhook = "Webhook", syncAll = "Sync All" }
 
     let site: Site
     let client: GitHubClient
@@ -75,51 +75,84 @@ public struct RepositorySync: Sendable {
         self.progress = progress
     }
 
-    /// Runs the sync while holding a MariaDB named lock for this site and repository, so one
-    /// sync per repository runs at a time across sidecar processes. A second caller is told so.
+    /// Runs the sync now, in its own GitHub Sync Run row, while holding the repository's named
+    /// lock (one sync per repository at a time across sidecar processes). A second caller is told
+    /// so. Desk requests queue a job instead (``SyncJobs``); this is for jobs' callers and tools.
     public func run() async throws -> SyncSummary {
-        // GitHub names ignore case: `ACME/WIDGETS` is the stored `acme/widgets`, and everything the
-        // sync writes (issue names, links, the lock) uses the stored spelling.
-        let name = try await StoredRepository.name(repository, site: site)
-        let sync = RepositorySync(site: site, client: client, repository: name, trigger: trigger, user: user, progress: progress)
-        let lockName = "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(name.lowercased())".utf8)).prefix(20)
-            .map { String(format: "%02x", $0) }.joined()
-        guard let summary = try await site.withNamedLock(lockName, { try await sync.recorded() }) else {
+        guard let outcome = try await locked({ try await $0.recorded(job: nil) }), let summary = outcome else {
             throw FrappeError(.validationError, "A sync of \(repository) is already running; try again when it has finished",
                               cause: .syncAlreadyRunning)
         }
         return summary
     }
 
-    /// The sync inside a GitHub Sync Run row: Running, then Succeeded or Failed with the counts.
-    func recorded() async throws -> SyncSummary {
+    /// Runs queued job `job` (a GitHub Sync Run row). nil when another sync of the repository holds
+    /// its lock (the job stays queued) or the job is no longer queued (someone else ran it).
+    func run(job: String) async throws -> SyncSummary? {
+        try await locked { try await $0.recorded(job: job) } ?? nil
+    }
+
+    /// `body` under the repository's named lock, with the repository's stored spelling (GitHub
+    /// names ignore case: `ACME/WIDGETS` is the stored `acme/widgets`, and everything the sync
+    /// writes uses it). nil when the lock is held elsewhere.
+    func locked<T: Sendable>(_ body: (RepositorySync) async throws -> T) async throws -> T? {
+        let name = try await StoredRepository.name(repository, site: site)
+        let sync = RepositorySync(site: site, client: client, repository: name, trigger: trigger, user: user, progress: progress)
+        return try await site.withNamedLock(Self.lockName(site: site, repository: name)) { try await body(sync) }
+    }
+
+    /// The named lock of one repository of one site (held for the whole sync).
+    static func lockName(site: Site, repository: String) -> String {
+        "ghsync:" + SHA256.hash(data: Data("\(site.config.dbName)|\(repository.lowercased())".utf8)).prefix(20)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The sync inside a GitHub Sync Run row: Running, then Succeeded, or Failed (or, for a job,
+    /// queued again when ``JobRetry`` says trying later can help) with the counts.
+    func recorded(job: String?) async throws -> SyncSummary? {
         let (trigger, repository, user) = (self.trigger, self.repository, self.user)
-        let run = try await site.write(user: user) { w -> String in
+        let started = try await site.write(user: user) { w -> (run: String, attempts: Int)? in
             guard try w.get("Repository", repository) != nil else { throw FrappeError.notFound("Repository \(repository) not found") }
-            // We hold the repository's lock, so a run still marked Running belongs to a process that died.
+            // We hold the repository's lock, so a run still marked Running belongs to a process that died: queued again.
             for stale in try w.list("GitHub Sync Run", where: ["repository": .equals(.string(repository)), "status": .equals(SyncRunStatus.running.value)]) {
-                guard let name = stale["name"].string else { continue }
-                try w.update(Document("GitHub Sync Run", name: name, ["status": SyncRunStatus.failed.value, "finished_at": .datetime(w.now()),
-                                                                      "error": "Interrupted: the process ended before the sync finished"]))
+                guard let name = stale["name"].string, name != job else { continue }
+                try w.update(Document("GitHub Sync Run", name: name, SyncJobs.requeued(at: w.now(), reason: SyncJobs.interrupted)))
             }
-            return try w.insert(Document("GitHub Sync Run", ["trigger": .string(trigger.rawValue), "repository": .string(repository),
-                                                             "user": .string(user), "status": SyncRunStatus.running.value, "started_at": .datetime(w.now())])).name ?? ""
+            let now = w.now()
+            guard let job else {
+                let run = try w.insert(Document("GitHub Sync Run", ["trigger": .string(trigger.rawValue), "repository": .string(repository),
+                                                                    "user": .string(user), "status": SyncRunStatus.running.value,
+                                                                    "started_at": .datetime(now), "attempts": .int(1)])).name ?? ""
+                return (run, 1)
+            }
+            guard let row = try w.get("GitHub Sync Run", job, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue else { return nil }
+            let attempts = (row["attempts"].int ?? 0) + 1
+            try w.update(Document("GitHub Sync Run", name: job, ["status": SyncRunStatus.running.value, "started_at": .datetime(now),
+                                                                 "attempts": .int(attempts), "next_attempt_at": .null, "progress": .int(0)]))
+            return (job, attempts)
         }
+        guard let (run, attempts) = started else { return nil }
         let counter = RequestCounter()
         var summary = SyncSummary()
         summary.repository = repository
         do {
             try await sync(client.counting(into: counter), into: &summary)
         } catch {
-            let failure = FrappeError(github: error)
             let snapshot = counter.snapshot
             await record(snapshot, succeeded: false)
-            let values: [String: FrappeValue] = ["status": SyncRunStatus.failed.value, "github_calls": .int(snapshot.requests),
-                                                 "not_modified": .int(snapshot.notModified), "graphql_calls": .int(snapshot.graphQL),
-                                                 "rows_inserted": .int(summary.inserted), "rows_updated": .int(summary.updated),
-                                                 "error": .string(failure.message)]
+            var values: [String: FrappeValue] = ["github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
+                                                 "graphql_calls": .int(snapshot.graphQL), "rows_inserted": .int(summary.inserted),
+                                                 "rows_updated": .int(summary.updated)]
+            let decision = job == nil ? .fail(FrappeError(github: error)) : JobRetry.decide(error, attempts: attempts)
+            switch decision {
+            case .retry(let at, let reason, let counts):
+                values.merge(SyncJobs.requeued(at: site.clock.local(at), reason: reason)) { _, new in new }
+                if !counts { values["attempts"] = .int(attempts - 1) }
+            case .fail(let failure):
+                values.merge(SyncJobs.failed(failure)) { _, new in new }
+            }
             await SyncRunCloser.close(run, values: values, site: site, user: user)
-            throw failure
+            throw error
         }
         let snapshot = counter.snapshot
         await record(snapshot, succeeded: true)
@@ -132,7 +165,8 @@ public struct RepositorySync: Sendable {
                 "status": SyncRunStatus.succeeded.value, "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
                 "not_modified": .int(final.notModified), "graphql_calls": .int(final.graphQL), "rows_inserted": .int(final.inserted),
                 "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted), "rows_skipped": .int(final.skipped.count),
-                "skipped": .optional(final.skippedText)]))
+                "skipped": .optional(final.skippedText), "progress": .int(100), "error": .null,
+                "result": .string(final.json.pythonJSON())]))
         }
         return summary
     }

@@ -2,7 +2,7 @@ import Foundation
 import Frappe
 import Logging
 
-/// Ends a GitHub Sync Run that failed, even when the failure was the database itself.
+/// Ends a GitHub Sync Run that failed (or queues its job again), even when the failure was the database itself.
 ///
 /// A sync cut by a database restart cannot record its own end at that moment: the write fails as
 /// the sync did. Instead of leaving the run "Running" with no error, the closing write is tried
@@ -37,7 +37,8 @@ enum SyncRunCloser {
                 guard let stored = try w.get("GitHub Sync Run", run, forUpdate: true),
                       stored["status"].string == SyncRunStatus.running.rawValue else { return }
                 var closing = values
-                closing["finished_at"] = .datetime(w.now())
+                // A job queued again has not finished.
+                if closing["status"]?.string != SyncRunStatus.queued.rawValue { closing["finished_at"] = .datetime(w.now()) }
                 try w.update(Document("GitHub Sync Run", name: run, closing))
             }
             return true

@@ -7,6 +7,7 @@ frappe.provide("erpnext_github_integration");
 	ns.GROUP = __("GitHub");
 
 	// frappe.call on erpnext_github_integration.<method>; resolves with r.message.
+	// freeze_message false: no freeze overlay (long jobs show Frappe's progress bar instead).
 	ns.call = function (method, args, freeze_message) {
 		// Unset arguments are left out (jQuery would send them as "").
 		const sent = {};
@@ -17,7 +18,7 @@ frappe.provide("erpnext_github_integration");
 			.call({
 				method: "erpnext_github_integration." + method,
 				args: sent,
-				freeze: true,
+				freeze: freeze_message !== false,
 				freeze_message: freeze_message || __("Talking to GitHub…"),
 			})
 			.then((r) => r && r.message);
@@ -80,12 +81,49 @@ frappe.provide("erpnext_github_integration");
 		frappe.msgprint({ title: __("Repository synced"), message: head + tail, indicator: "green", wide: true });
 	};
 
+	// The sync is a sidecar job: its progress arrives as Frappe realtime "progress" events (the
+	// desk's own progress bar). A quick sync answers its summary; a long one answers
+	// {queued: true, sync_run}, and the summary is shown when that GitHub Sync Run finishes.
 	ns.sync_repo = function (repository, frm) {
-		return ns.call("github_api.sync_repo", { repository: repository }, __("Syncing {0}…", [repository])).then((m) => {
-			ns.show_sync_summary(m);
-			if (frm && !frm.is_dirty()) frm.reload_doc();
+		frappe.show_alert({ message: __("Syncing {0}…", [repository]), indicator: "blue" });
+		return ns.call("github_api.sync_repo", { repository: repository }, false).then((m) => {
+			if (m && m.queued) {
+				ns.follow_sync_run(m, frm);
+			} else {
+				ns.show_sync_summary(m);
+				if (frm && !frm.is_dirty()) frm.reload_doc();
+			}
 			return m;
 		});
+	};
+
+	// Tells where to follow a queued sync, then shows its outcome once the Sync Run changes to
+	// Succeeded or Failed (doc_update on the run's room).
+	ns.follow_sync_run = function (m, frm) {
+		const link = `<a href="/app/github-sync-run/${encodeURIComponent(m.sync_run)}">${esc(m.sync_run)}</a>`;
+		frappe.msgprint({
+			title: __("Sync continues in the background"),
+			message: __("The sync of {0} takes longer; it goes on as GitHub Sync Run {1}, with its progress shown here.", [esc(m.repository), link]),
+			indicator: "blue",
+		});
+		frappe.realtime.doc_subscribe("GitHub Sync Run", m.sync_run);
+		const handler = (data) => {
+			if (!data || data.doctype !== "GitHub Sync Run" || data.name !== m.sync_run) return;
+			frappe.db.get_doc("GitHub Sync Run", m.sync_run).then((run) => {
+				if (run.status !== "Succeeded" && run.status !== "Failed") return;
+				frappe.realtime.off("doc_update", handler);
+				frappe.realtime.doc_unsubscribe("GitHub Sync Run", m.sync_run);
+				if (run.status === "Succeeded") {
+					let summary = run;
+					try { summary = JSON.parse(run.result || "{}"); } catch (e) { /* keep the row */ }
+					ns.show_sync_summary(summary);
+					if (frm && !frm.is_dirty()) frm.reload_doc();
+				} else {
+					frappe.msgprint({ title: __("Sync failed"), message: esc(run.error), indicator: "red" });
+				}
+			});
+		};
+		frappe.realtime.on("doc_update", handler);
 	};
 
 	ns.sync_members = function (repo_full_name, frm) {

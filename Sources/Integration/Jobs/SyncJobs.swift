@@ -1,0 +1,150 @@
+import Foundation
+import Frappe
+import GitHub
+import Logging
+
+/// Repository syncs as durable jobs: each is a GitHub Sync Run row (ARCHITECTURE §3.5a).
+///
+/// A job is Queued with a due time (`next_attempt_at`), Running while a process holds the
+/// repository's named lock and syncs, then Succeeded or Failed, or Queued again for later when
+/// ``JobRetry`` says waiting helps. Every step is a committed row, so a job outlives the process
+/// that queued or ran it: a Running job whose repository lock is free belongs to a process that
+/// died and is queued again (``recover(site:)``); the lock is what keeps one repository to one
+/// sync at a time across processes.
+public enum SyncJobs {
+    static let doctype = "GitHub Sync Run"
+    static let interrupted = "Interrupted: the process ended before the sync finished; queued again"
+    static let logger = Logger(label: "github-sidecar.jobs")
+
+    /// A job as a desk call learns about it.
+    public struct Queued: Sendable, Equatable {
+        public var name: String
+        public var repository: String
+        /// False when a sync of the repository was already waiting: that one is the answer.
+        public var created: Bool
+    }
+
+    // MARK: Queueing
+
+    /// Queues a sync of `repository` (any spelling of a stored Repository). A sync of it that is
+    /// already queued and not yet started is reused: it will see every change this one would.
+    public static func enqueue(_ repository: String, trigger: RepositorySync.Trigger, user: String, site: Site) async throws -> Queued {
+        try await site.write(user: user) { w in try enqueue(repository, trigger: trigger, user: user, w) }
+    }
+
+    /// Queues a sync of every enabled Repository in one transaction.
+    public static func enqueueAll(trigger: RepositorySync.Trigger, user: String, site: Site) async throws -> [Queued] {
+        try await site.write(user: user) { w in
+            try w.list("Repository", where: ["enabled": .equals(.int(1))], orderBy: "name").compactMap { $0.name }
+                .map { try enqueue($0, trigger: trigger, user: user, w) }
+        }
+    }
+
+    static func enqueue(_ repository: String, trigger: RepositorySync.Trigger, user: String, _ w: DocumentWriter) throws -> Queued {
+        // The Repository row locked: two callers queueing at once see each other's job.
+        let name = try StoredRepository.name(repository, w, lock: .forUpdate)
+        if let waiting = try w.list(doctype, where: ["repository": .equals(.string(name)), "status": .equals(SyncRunStatus.queued.value)],
+                                    fields: ["name"], orderBy: "next_attempt_at", limit: 1).first?.name {
+            return Queued(name: waiting, repository: name, created: false)
+        }
+        let run = try w.insert(Document(doctype, ["trigger": .string(trigger.rawValue), "repository": .string(name), "user": .string(user),
+                                                  "status": SyncRunStatus.queued.value, "attempts": .int(0), "progress": .int(0),
+                                                  "next_attempt_at": .datetime(w.now())]))
+        return Queued(name: run.name ?? "", repository: name, created: true)
+    }
+
+    /// The row values of a job queued again for `at`, with why.
+    static func requeued(at: NaiveDateTime, reason: String) -> [String: FrappeValue] {
+        ["status": SyncRunStatus.queued.value, "next_attempt_at": .datetime(at), "error": .string(reason)]
+    }
+
+    /// The row values of a job that failed for good; `result` keeps the Frappe error it answers with.
+    static func failed(_ failure: FrappeError) -> [String: FrappeValue] {
+        let result: JSONValue = .object(["exc_type": .string(failure.type.rawValue), "message": .string(failure.message)])
+        return ["status": SyncRunStatus.failed.value, "next_attempt_at": .null, "error": .string(failure.message),
+                "result": .string(result.pythonJSON())]
+    }
+
+    // MARK: Running
+
+    /// Runs one due job of `site`, if one can run now: true when a job was taken (whatever its
+    /// outcome), false when none is due or every due one's repository is being synced elsewhere.
+    static func runNext(site: Site, client: @Sendable (Site) async throws -> GitHubClient) async -> Bool {
+        let due: [Document]
+        do {
+            due = try await site.read { r in
+                try r.list(doctype, where: ["status": .equals(SyncRunStatus.queued.value), "next_attempt_at": .atMost(.datetime(site.clock.now()))],
+                           fields: ["name", "repository", "trigger", "user"], orderBy: "next_attempt_at", limit: 20)
+            }
+        } catch {
+            logger.warning("jobs of \(site.name) could not be read: \(FrappeError(github: error).message)")
+            return false
+        }
+        for job in due {
+            guard let name = job.name, let repository = job["repository"].string else { continue }
+            let user = job["user"].string.flatMap { $0.isEmpty ? nil : $0 } ?? "Administrator"
+            let trigger = RepositorySync.Trigger(rawValue: job["trigger"].string ?? "") ?? .manual
+            let reporter = JobProgress(site: site, run: name, repository: repository, user: user)
+            do {
+                let sync = RepositorySync(site: site, client: try await client(site), repository: repository, trigger: trigger, user: user,
+                                          progress: { await reporter.report($0) })
+                guard let summary = try await sync.run(job: name) else { continue }   // its repository is busy: try the next
+                await reporter.finished(summary)
+            } catch {
+                // The run recorded its own failure; a job that never started (no token, repository
+                // gone) is ended here, so it does not wait forever.
+                await endIfNeverStarted(name, error, site: site, user: user)
+                await reporter.failed(error)
+            }
+            return true
+        }
+        return false
+    }
+
+    /// A job still Queued after its run threw never got to run: record the outcome as a run would.
+    static func endIfNeverStarted(_ name: String, _ error: Error, site: Site, user: String) async {
+        do {
+            try await site.write(user: user) { w in
+                guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue else { return }
+                let attempts = (row["attempts"].int ?? 0) + 1
+                var values: [String: FrappeValue] = ["attempts": .int(attempts)]
+                switch JobRetry.decide(error, attempts: attempts) {
+                case .retry(let at, let reason, let counts):
+                    values.merge(requeued(at: w.clock.local(at), reason: reason)) { _, new in new }
+                    if !counts { values["attempts"] = .int(attempts - 1) }
+                case .fail(let failure):
+                    values.merge(failed(failure)) { _, new in new }
+                    values["finished_at"] = .datetime(w.now())
+                }
+                try w.update(Document(doctype, name: name, values))
+            }
+        } catch {
+            logger.warning("job \(name) of \(site.name) could not be recorded: \(FrappeError(github: error).message)")
+        }
+    }
+
+    /// Queues again every Running job whose process is gone (its repository's lock is free).
+    /// Returns how many.
+    @discardableResult
+    static func recover(site: Site) async throws -> Int {
+        let running = try await site.read { r in
+            try r.list(doctype, where: ["status": .equals(SyncRunStatus.running.value)], fields: ["name", "repository"])
+        }
+        var recovered = 0
+        for job in running {
+            guard let name = job.name, let repository = job["repository"].string else { continue }
+            let done = try await site.withNamedLock(RepositorySync.lockName(site: site, repository: repository)) {
+                try await site.write(user: "Administrator") { w -> Bool in
+                    guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.running.rawValue else { return false }
+                    try w.update(Document(doctype, name: name, requeued(at: w.now(), reason: interrupted)))
+                    return true
+                }
+            }
+            if done == true {
+                recovered += 1
+                logger.notice("job \(name) (\(repository)) on \(site.name) was interrupted by a process that ended; queued again")
+            }
+        }
+        return recovered
+    }
+}
