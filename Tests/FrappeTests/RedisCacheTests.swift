@@ -21,7 +21,7 @@ struct RedisCacheTests {
             ["SET", "\(db)|document_cache::GitHub Settings::GitHub Settings", "stale pickle"],
             ["SET", "\(db)|document_cache::Repository::someone-else", "kept"],
         ])
-        let events = try listen(redisURL, count: 3)
+        let events = try RedisEvents.listen(redisURL, count: 3)
 
         try await site.write(user: "Administrator") { w in
             try w.insert(Document("Repository", ["full_name": .string(repo), "repo_owner": "octo", "repo_name": "x"]))
@@ -57,26 +57,5 @@ struct RedisCacheTests {
         #expect(commands.contains(["HDEL", "_abc|table_columns", "tabTask"]))
         #expect(commands.contains(["HDEL", "_abc|roles", "jane@example.com"]))
         #expect(commands.contains { $0.first == "DEL" && $0.contains("_abc|metadata_version") })
-    }
-
-    /// Subscribes on a thread of its own (reads block) and collects `count` messages.
-    func listen(_ url: String, count: Int) throws -> Task<[String], Error> {
-        let subscriber = try RedisConnection(url: url, timeoutSeconds: 5)
-        guard case .array = try subscriber.command(["SUBSCRIBE", "events"]) else { throw TestSetupError("SUBSCRIBE failed") }
-        return Task {
-            try await withCheckedThrowingContinuation { continuation in
-                Thread.detachNewThread {
-                    do {
-                        var messages: [String] = []
-                        while messages.count < count {
-                            if case .array(let parts) = try subscriber.readReply(), parts.count == 3, case .string(let payload) = parts[2] {
-                                messages.append(payload)
-                            }
-                        }
-                        continuation.resume(returning: messages)
-                    } catch { continuation.resume(throwing: error) }
-                }
-            }
-        }
     }
 }
