@@ -11,53 +11,64 @@ import Testing
 /// The real `github-sidecar` binary over HTTP, killed with SIGKILL part-way through a sync.
 @Suite("A sync survives kill -9")
 struct KilledSyncTests {
-    @Test("kill -9 during a sync of 3,000 issues, then sync again: the mirror is exact, nothing doubled")
+    @Test("kill -9 with one sync running and one queued: after a restart both complete by themselves, each once, the mirror exact")
     func killedMidSync() async throws {
-        let made = try await TestSite.dedicated("killsync")
-        let seed = FakeSeedGenerator(organization: "acme", repositories: 1, issues: 3_000, pullRequests: 200, branches: 20,
+        let made = try await TestSite.dedicated("killsync", ownBench: true)
+        let seed = FakeSeedGenerator(organization: "acme", repositories: 2, issues: 3_000, pullRequests: 200, branches: 20,
                                      collaborators: 5, seed: 7, tokens: ["kill-token"]).generate()
         let fake = try await FakeGitHubServer.start(seed: seed, options: FakeGitHubOptions(latency: .milliseconds(20)))
-        let repo = try #require(await fake.state.repositoryNames().first)
+        let repos = await fake.state.repositoryNames()
+        try #require(repos.count == 2)
         _ = try await Install.run(site: made.site, user: "Administrator")
         let base = fake.baseURL
         try await made.site.write(user: "Administrator") { w in
             try w.setSingle("GitHub Settings", ["personal_access_token": "kill-token", "api_base_url": .string(base), "enabled": .int(1)])
-            try w.insert(Document("Repository", ["full_name": .string(repo), "repo_owner": "acme", "repo_name": .string(String(repo.split(separator: "/")[1]))]))
+            for repo in repos {
+                try w.insert(Document("Repository", ["full_name": .string(repo), "repo_owner": "acme", "repo_name": .string(String(repo.split(separator: "/")[1]))]))
+            }
         }
 
-        // First run: killed once a few pages have landed.
-        let killed = try await SidecarProcess.started(bench: made.bench)
-        let result = made.result
-        let firstCall = Task { try? await killed.call("github_api.sync_repo", site: result, args: ["repository": repo]) }
-        var landed = 0
-        for _ in 0..<600 {
-            landed = try await issueCount(made.site, repo)
-            if landed >= 300 { break }
-            try await Task.sleep(for: .milliseconds(25))
+        // One job at a time, and the desk answered at once: the first sync runs, the second waits.
+        let killed = try await SidecarProcess.started(bench: made.bench, extra: ["--job-workers", "1", "--sync-wait", "0"])
+        var queued: [String] = []
+        for repo in repos {
+            let reply = try await killed.call("github_api.sync_repo", site: made.result, args: ["repository": repo])
+            let message = try JSONDecoder().decode(JSONValue.self, from: reply.body)["message"]
+            queued.append(try #require(message?["sync_run"]?.stringValue, "\(String(decoding: reply.body, as: UTF8.self))"))
         }
+        let jobs = queued
+        try await waitUntil("a few pages of the first repository have landed") { try await issueCount(made.site, repos[0]) >= 300 }
         killed.kill()
-        _ = await firstCall.value
-        let expected = Set(seed.repositories[0].issues.filter { $0.pull == nil }.map(\.number))
-        #expect(landed >= 300 && landed < expected.count, "killed part-way (\(landed) of \(expected.count))")
+        let landed = try await issueCount(made.site, repos[0])
+        let statuses = try await made.site.read { r in try jobs.map { try r.get("GitHub Sync Run", $0)?["status"].string ?? "" } }
+        #expect(statuses == ["Running", "Queued"], "killed with the first running and the second waiting")
+        #expect(landed < seed.repositories[0].issues.filter { $0.pull == nil }.count, "killed part-way (\(landed))")
 
-        // Second run on a fresh process.
+        // A fresh process finds both: the interrupted one is queued again, and both run.
         let sidecar = try await SidecarProcess.started(bench: made.bench)
         defer { sidecar.kill() }
-        let reply = try await sidecar.call("github_api.sync_repo", site: made.result, args: ["repository": repo])
-        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
-
+        try await waitUntil("both jobs have finished", deadline: .seconds(300)) {
+            try await made.site.read { r in
+                try jobs.allSatisfy { ["Succeeded", "Failed"].contains(try r.get("GitHub Sync Run", $0)?["status"].string ?? "") }
+            }
+        }
         try await made.site.read { r in
-            let numbers = try r.list("Repository Issue", where: ["repository": .equals(.string(repo))], fields: ["issue_number"])
-                .compactMap { $0["issue_number"].int }
-            #expect(Set(numbers) == expected, "every issue, once")
-            #expect(numbers.count == expected.count)
-            let assignees = try r.count("Repository Issue Assignee", where: ["parenttype": .equals("Repository Issue")])
-            let expectedAssignees = seed.repositories[0].issues.filter { $0.pull == nil }.reduce(0) { $0 + Set($1.assignees ?? []).count }
-            #expect(assignees == expectedAssignees, "no child row doubled")
-            let pulls = try r.count("Repository Pull Request", where: ["repository": .equals(.string(repo))])
-            #expect(pulls == seed.repositories[0].issues.filter { $0.pull != nil }.count)
-            let runs = try r.list("GitHub Sync Run", where: ["repository": .equals(.string(repo))], fields: ["status"]).compactMap { $0["status"].string }
-            #expect(runs.sorted() == ["Failed", "Succeeded"], "the killed run is closed as Failed, the next one succeeded")
+            for (index, repo) in repos.enumerated() {
+                let fakeIssues = seed.repositories[index].issues
+                let expected = Set(fakeIssues.filter { $0.pull == nil }.map(\.number))
+                let numbers = try r.list("Repository Issue", where: ["repository": .equals(.string(repo))], fields: ["issue_number"])
+                    .compactMap { $0["issue_number"].int }
+                #expect(Set(numbers) == expected, "every issue of \(repo)")
+                #expect(numbers.count == expected.count, "each once")
+                let assignees = try r.count("Repository Issue Assignee", where: ["parent": .isIn(numbers.map { .string("\(repo)-#\($0)") })])
+                #expect(assignees == fakeIssues.filter { $0.pull == nil }.reduce(0) { $0 + Set($1.assignees ?? []).count }, "no child row doubled")
+                let pulls = try r.count("Repository Pull Request", where: ["repository": .equals(.string(repo))])
+                #expect(pulls == fakeIssues.filter { $0.pull != nil }.count)
+                let runs = try r.list("GitHub Sync Run", where: ["repository": .equals(.string(repo))], fields: ["name", "status", "attempts"])
+                #expect(runs.count == 1 && runs.first?.name == jobs[index], "one Sync Run per repository: nothing ran twice")
+                #expect(runs.first?["status"].string == "Succeeded")
+                #expect(runs.first?["attempts"].int == (index == 0 ? 2 : 1), "the interrupted one ran again, the queued one once")
+            }
         }
         await fake.stop()
     }
@@ -69,8 +80,8 @@ struct KilledSyncTests {
 
 extension SidecarProcess {
     /// Starts the binary on a free port and waits until it listens.
-    static func started(bench: URL) async throws -> SidecarProcess {
-        let sidecar = try SidecarProcess(bench: bench, port: try EndToEnd.freePort())
+    static func started(bench: URL, extra: [String] = []) async throws -> SidecarProcess {
+        let sidecar = try SidecarProcess(bench: bench, port: try EndToEnd.freePort(), extra: extra)
         try await sidecar.waitUntilListening()
         return sidecar
     }

@@ -213,12 +213,12 @@ extension DeskSuites {
             let s = try await DeskHarness.shared.start()
             let before = try await s.site.read { try $0.count("GitHub Sync Run", where: ["trigger": .equals("Sync All")]) }
             let reply = try await s.call("github_api.start_sync_all_repositories", as: "ghadmin@desk.example")
-            #expect(reply.json?["message"]?["status"]?.string == "started")
-            try await waitUntil("the background sync recorded its run") {
-                try await s.site.read { r in
-                    try r.count("GitHub Sync Run", where: ["trigger": .equals("Sync All"), "status": .equals("Succeeded")]) > before
-                }
+            #expect(reply.json?["message"]?["queued"] == .bool(true))
+            let run = try #require(reply.json?["message"]?["sync_runs"]?[s.repository]?.string, "the job of each repository is named")
+            try await waitUntil("the background sync has run") {
+                try await s.site.read { r in try r.get("GitHub Sync Run", run)?["status"].string == "Succeeded" }
             }
+            #expect(try await s.site.read { try $0.count("GitHub Sync Run", where: ["trigger": .equals("Sync All")]) } == before + 1)
         }
     }
 

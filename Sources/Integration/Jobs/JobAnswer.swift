@@ -5,7 +5,8 @@ import Frappe
 /// wait, else at once the Sync Run's name and `"queued": true` (the job goes on either way).
 enum JobAnswer {
     /// Waits up to `bound` for job `name` to finish. Succeeded: its result (what `sync_repo` has
-    /// always answered). Failed: its Frappe error, thrown. Still queued or running: the queued answer.
+    /// always answered). Failed: its Frappe error, thrown. Still queued or running, or queued again
+    /// to be tried later: the queued answer, with the reason in `note`.
     static func wait(for job: SyncJobs.Queued, site: Site, bound: Duration) async throws -> JSONValue {
         let clock = ContinuousClock()
         let deadline = clock.now + bound
@@ -22,7 +23,10 @@ enum JobAnswer {
                 let type = result?["exc_type"]?.stringValue.flatMap(FrappeExceptionType.init(rawValue:)) ?? .validationError
                 throw FrappeError(type, result?["message"]?.stringValue ?? row["error"].string ?? "The sync of \(job.repository) failed")
             default:
-                guard clock.now + pause < deadline else { return queued(job, row: row) }
+                // A job queued again after a failed attempt (or for a rate-limit reset) waits
+                // longer than a desk should: say so now.
+                let waitingAgain = status == .queued && !(row["error"].string ?? "").isEmpty
+                guard !waitingAgain, clock.now + pause < deadline else { return queued(job, row: row) }
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .milliseconds(250))
             }
