@@ -53,6 +53,12 @@ public enum SyncJobs {
         return Queued(name: run.name ?? "", repository: name, created: true)
     }
 
+    /// Whether a queued job's `next_attempt_at` has come.
+    static func isDue(_ next: FrappeValue, now: NaiveDateTime) -> Bool {
+        guard let at = next.datetime ?? next.string.flatMap(NaiveDateTime.init) else { return true }
+        return at <= now
+    }
+
     /// The row values of a job queued again for `at`, with why.
     static func requeued(at: NaiveDateTime, reason: String) -> [String: FrappeValue] {
         ["status": SyncRunStatus.queued.value, "next_attempt_at": .datetime(at), "error": .string(reason)]

@@ -125,7 +125,10 @@ public struct RepositorySync: Sendable {
                                                                     "started_at": .datetime(now), "attempts": .int(1)])).name ?? ""
                 return (run, 1)
             }
-            guard let row = try w.get("GitHub Sync Run", job, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue else { return nil }
+            // Still queued and due: a runner that read the job before another ran it (and queued it
+            // again for later) must not run it early.
+            guard let row = try w.get("GitHub Sync Run", job, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue,
+                  SyncJobs.isDue(row["next_attempt_at"], now: now) else { return nil }
             let attempts = (row["attempts"].int ?? 0) + 1
             try w.update(Document("GitHub Sync Run", name: job, ["status": SyncRunStatus.running.value, "started_at": .datetime(now),
                                                                  "attempts": .int(attempts), "next_attempt_at": .null, "progress": .int(0)]))
