@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: private MariaDB and Redis on loopback in a temporary directory, a dev site with the
-# real Frappe v15 + ERPNext schema and this app's DocTypes, FakeGitHub serving a generated
-# organisation, and the sidecar. Imports the organisation's repositories, syncs them through the
-# RPC, syncs them again (all 304), and prints what landed. Everything keeps running until
-# `make demo-stop`.
+# real Frappe v15 + ERPNext schema and this app's DocTypes, FakeGitHub serving the sample
+# organisation (dates moved to this month), Debian's nginx with the production include, and the
+# sidecar. Tells the product's story in order: import, first sync, a change on GitHub arriving as a
+# signed webhook through nginx, an all-304 re-sync, a desk action, then how to look around.
+# Everything keeps running until `make demo-stop`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.demo/state
@@ -35,52 +36,99 @@ scripts/services.sh --keep "$dir" -- true
 . "$dir/env"
 bin="$(swift build --show-bin-path)"
 
-echo "== dev site on the private MariaDB"
+echo "== 1. a dev site on the private MariaDB (site time zone Asia/Kolkata: the times below are in it)"
 "$bin/github-sidecar" dev-site create --bench "$dir/bench" --site "$site" --db-socket "$SIDECAR_TEST_MARIADB_SOCKET" \
     --db-root-username root --db-root-password "" --redis-cache "$SIDECAR_TEST_REDIS_URL" --time-zone Asia/Kolkata 2>/dev/null | tee "$dir/site.txt"
 auth=$(sed -n 's/^auth header: //p' "$dir/site.txt")
 "$bin/github-sidecar" install --bench "$dir/bench" --site "$site" 2>/dev/null
 
-echo
-echo "== FakeGitHub with the sample organisation (fixtures/github/sample-org.json)"
-"$bin/fake-github" --seed fixtures/github/sample-org.json --port "$(free_port)" --latency-ms 20 > "$dir/fake.log" 2>&1 &
-fake_pid=$!
-wait_for_line "$dir/fake.log" "http://"
-fake_url=$(grep -o 'http://127.0.0.1:[0-9]*[^ ]*' "$dir/fake.log" | head -1)
-echo "$fake_url"
-
 sidecar_port=$(free_port)
 "$bin/github-sidecar" serve --bench "$dir/bench" --listen "127.0.0.1:$sidecar_port" > "$dir/sidecar.log" 2>&1 &
 sidecar_pid=$!
-echo "APP_PIDS=\"$fake_pid $sidecar_pid\"" > "$dir/pids"
+echo "APP_PIDS=\"$sidecar_pid\"" > "$dir/pids"
 wait_for_line "$dir/sidecar.log" "listening on"
 sidecar="http://127.0.0.1:$sidecar_port"
-GITHUB_TOKEN=demo-token "$bin/github-sidecar" configure --bench "$dir/bench" --site "$site" --token-env GITHUB_TOKEN \
-    --api-base-url "$fake_url" --organization acme 2>/dev/null
+
+# nginx routes webhooks exactly as on a bench: docker/nginx/github-sidecar.conf included in a
+# server block (port-based here, so the site name replaces $host in X-Frappe-Site-Name).
+nginx_port=$(free_port)
+mkdir -p "$dir/nginx"
+sed -e "s/127.0.0.1:8790/127.0.0.1:$sidecar_port/" -e "s/X-Frappe-Site-Name \$host/X-Frappe-Site-Name $site/" \
+    docker/nginx/github-sidecar.conf > "$dir/nginx/github-sidecar.conf"
+cat > "$dir/nginx/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+error_log $dir/nginx/error.log warn;
+pid $dir/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $dir/nginx/body; proxy_temp_path $dir/nginx/proxy; fastcgi_temp_path $dir/nginx/fastcgi;
+    uwsgi_temp_path $dir/nginx/uwsgi; scgi_temp_path $dir/nginx/scgi;
+    server { listen 127.0.0.1:$nginx_port; include $dir/nginx/github-sidecar.conf; location / { return 404; } }
+}
+NGINX
+/usr/sbin/nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" >"$dir/nginx/start.log" 2>&1 &
+nginx_pid=$!
+webhook_url="http://127.0.0.1:$nginx_port/api/method/erpnext_github_integration.webhooks.github_webhook"
+secret="demo-webhook-secret-$RANDOM$RANDOM"
+
+echo
+echo "== 2. FakeGitHub with the sample organisation (fixtures/github/sample-org.json, dates moved to this month)"
+"$bin/fake-github" --seed fixtures/github/sample-org.json --port "$(free_port)" --latency-ms 20 --dates-to-now \
+    --webhook-url "$webhook_url" --webhook-secret "$secret" > "$dir/fake.log" 2>&1 &
+fake_pid=$!
+echo "APP_PIDS=\"$sidecar_pid $nginx_pid $fake_pid\"" > "$dir/pids"
+wait_for_line "$dir/fake.log" "http://"
+fake_url=$(grep -o 'http://127.0.0.1:[0-9]*[^ ]*' "$dir/fake.log" | head -1)
+echo "GitHub (fake): $fake_url   webhooks go to nginx: $webhook_url"
+GITHUB_TOKEN=demo-token WEBHOOK_SECRET="$secret" "$bin/github-sidecar" configure --bench "$dir/bench" --site "$site" \
+    --token-env GITHUB_TOKEN --webhook-secret-env WEBHOOK_SECRET --api-base-url "$fake_url" --organization acme 2>/dev/null
 
 rpc() { curl -s -X POST -H "X-Frappe-Site-Name: $site" -H "$auth" -H "Content-Type: application/json" -d "$2" "$sidecar/api/method/erpnext_github_integration.$1"; }
-# One line per answer, keys in a fixed order: calls to GitHub, of them 304 (free), rows written, seconds.
+# One line per answer, in a fixed order: GitHub calls, of them 304 (free: no rate-limit unit),
+# documents inserted / updated in the site, and the wall time of the call in seconds.
 show() { python3 -c '
 import json,sys
 m=json.load(sys.stdin).get("message")
 if not isinstance(m,dict): print(json.dumps(m)); sys.exit()
-keys=[("github_calls","GitHub calls"),("not_modified","of them 304"),("rows_inserted","rows inserted"),("rows_updated","rows updated"),("duration_seconds","s")]
-print("  ".join(f"{label} {m[k]}" for k,label in keys if k in m))'; }
+if m.get("queued"): print("still running as GitHub Sync Run", m["sync_run"], "(", m.get("note") or m["status"], ")"); sys.exit()
+keys=[("github_calls","GitHub calls"),("not_modified","of them 304"),("rows_inserted","documents inserted"),("rows_updated","updated")]
+print("  ".join(f"{label} {m[k]:>4}" for k,label in keys if k in m) + f"  in {sys.argv[1]} s")' "$1"; }
+timed() { local t0 t1 out; t0=$(date +%s.%N); out=$(rpc "$@"); t1=$(date +%s.%N); echo "$out" | show "$(python3 -c "print(f'{$t1-$t0:.2f}')")"; }
+sql() { mariadb --no-defaults -S "$SIDECAR_TEST_MARIADB_SOCKET" "$db" "$@" 2>/dev/null; }
 field() { python3 -c "import json,sys; m=json.load(sys.stdin); print(m.get('message',{}).get('$1', m.get('exc_type','?')))"; }
 
-echo
-echo "== fetch_all_repositories(organization=acme)"
-repos=$(rpc github_api.fetch_all_repositories '{"organization":"acme"}' | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["message"]["repositories"]))')
-echo "$repos"
-for pass in "first sync" "re-sync, nothing changed"; do
-    echo
-    echo "== sync_repo, $pass (GitHub calls, 304s, rows)"
-    for r in $repos; do printf '%-22s ' "$r"; rpc github_api.sync_repo "{\"repository\":\"$r\"}" | show; done
-done
+db=$(python3 -c "import json; print(json.load(open('$dir/bench/sites/$site/site_config.json'))['db_name'])")
 
 echo
+echo "== 3. import the organisation's repositories: fetch_all_repositories(organization=acme)"
+repos=$(rpc github_api.fetch_all_repositories '{"organization":"acme"}' | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["message"]["repositories"])))')
+echo "$repos"
+echo
+echo "== 4. first sync: sync_repo per repository (a job; the desk would see its progress bar)"
+for r in $repos; do printf '%-22s ' "$r"; timed github_api.sync_repo "{\"repository\":\"$r\"}"; done
+
 first=${repos%% *}
-echo "== a desk action on $first: create an issue, assign it, make a Task of it (as the desk buttons do)"
+echo
+echo "== 5. a change on GitHub: issue #1 of $first is retitled there; GitHub sends a signed webhook, nginx routes it"
+curl -s -X PATCH -H "Authorization: token demo-token" -H "Content-Type: application/json" \
+    -d '{"title":"Retitled on GitHub during the demo"}' "$fake_url/repos/$first/issues/1" >/dev/null
+for _ in $(seq 1 100); do
+    [ "$(sql -N -e "SELECT COUNT(*) FROM \`tabGitHub Webhook Delivery\` WHERE status <> 'Queued'")" -gt 0 ] && break; sleep 0.1
+done
+curl -s "$fake_url/_fake/webhooks" | python3 -c '
+import json,sys
+for d in json.load(sys.stdin): print("  delivery", d["deliveryID"][:8], d["event"], d.get("action") or "", "-> answered", d.get("responseStatus"))'
+sql -e "SELECT LEFT(delivery_id, 8) AS delivery, event, action, status, repository FROM \`tabGitHub Webhook Delivery\` ORDER BY received_at"
+sql -e "SELECT name, LEFT(title, 40) AS title_now_in_the_site FROM \`tabRepository Issue\` WHERE name = '$first-#1'"
+
+echo
+echo "== 6. re-sync with nothing new: every request conditional, all 304 (no rate-limit units)"
+for r in $repos; do printf '%-22s ' "$r"; timed github_api.sync_repo "{\"repository\":\"$r\"}"; done
+
+echo
+echo "== 7. a desk action on $first: create an issue, assign it, make a Task of it (as the desk buttons do)"
 curl -s -X DELETE "$fake_url/_fake/log" >/dev/null
 created=$(rpc github_api.create_issue "{\"repository\":\"$first\",\"title\":\"Demo: export fails on large files\",\"labels\":[\"bug\"]}")
 number=$(echo "$created" | field issue_number)
@@ -97,16 +145,25 @@ for e in json.load(sys.stdin):
     if e["method"] != "GET": print("  ", e["method"], e["path"], e.get("status"))'
 
 echo
-echo "== what landed"
+echo "== 8. what landed"
 "$bin/github-sidecar" check-site --bench "$dir/bench" --site "$site" 2>/dev/null
 echo
-echo "a few issues:"
-mariadb --no-defaults -S "$SIDECAR_TEST_MARIADB_SOCKET" "$(python3 -c "import json; print(json.load(open('$dir/bench/sites/$site/site_config.json'))['db_name'])")" \
-    -e "SELECT name, state, LEFT(title, 40) AS title, updated_at FROM \`tabRepository Issue\` ORDER BY updated_at DESC LIMIT 5" 2>/dev/null
+echo "activity of $first in the last 30 days (get_repository_activity):"
+rpc github_api.get_repository_activity "{\"repository\":\"$first\",\"days\":30}" | python3 -c '
+import json,sys
+m=json.load(sys.stdin)["message"]
+print("  " + "  ".join(f"{k} {m[k]}" for k in sorted(m) if isinstance(m[k], (int, float))))'
+echo "the sync jobs (GitHub Sync Run):"
+sql -e "SELECT repository, \`trigger\`, status, github_calls, not_modified, rows_inserted FROM \`tabGitHub Sync Run\` ORDER BY creation, repository"
+echo "the newest issues:"
+sql -e "SELECT name, state, LEFT(title, 40) AS title, updated_at FROM \`tabRepository Issue\` ORDER BY updated_at DESC LIMIT 5"
 
 echo
+echo "== look around"
 echo "sidecar:  $sidecar   (try: curl -H 'X-Frappe-Site-Name: $site' -H '$auth' $sidecar/api/method/erpnext_github_integration.github_api.get_sync_statistics)"
 echo "GitHub:   $fake_url   (FakeGitHub; request log at $fake_url/_fake/log)"
 echo "MariaDB:  $SIDECAR_TEST_MARIADB_SOCKET   Redis: $SIDECAR_TEST_REDIS_URL"
 echo "metrics:  $sidecar/metrics"
+echo "webhooks: $webhook_url   (nginx; sign the body with HMAC-SHA256 of the secret in GitHub Settings, header X-Hub-Signature-256)"
+echo "tables:   mariadb --no-defaults -S $SIDECAR_TEST_MARIADB_SOCKET $db  (tabRepository, tabRepository Issue, tabGitHub Sync Run, tabGitHub Webhook Delivery)"
 echo "stop everything with: make demo-stop"

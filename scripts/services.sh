@@ -51,7 +51,7 @@ fi
     --port="$db_port" --bind-address=127.0.0.1 --skip-name-resolve \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=2 --innodb-buffer-pool-size=256M --max-connections=500 \
-    --pid-file="$dir/mariadb.pid" --log-error="$dir/mariadb.err" &
+    --pid-file="$dir/mariadb.pid" --log-error="$dir/mariadb.err" >"$dir/mariadbd.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do [ -S "$dir/mariadb.sock" ] && mariadb --no-defaults -S "$dir/mariadb.sock" -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
 mariadb --no-defaults -S "$dir/mariadb.sock" -e 'select 1' >/dev/null || { echo "MariaDB did not start:"; tail -20 "$dir/mariadb.err"; exit 1; }

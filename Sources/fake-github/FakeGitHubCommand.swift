@@ -25,9 +25,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "GHES path prefix, e.g. /api/v3.") var prefix: String = ""
     @Option(name: .customLong("rate-limit"), help: "Primary budget per credential per hour.") var rateLimit: Int = 5000
     @Option(name: .customLong("per-page"), help: "Default page size.") var perPage: Int = 30
+    @Flag(name: .customLong("dates-to-now"), help: "Shift the seed's dates so its newest is now (recorded samples look current).") var datesToNow = false
 
     func run() async throws {
-        let seedData = try seed.map(FakeSeed.load(path:)) ?? FakeSeed()
+        var seedData = try seed.map(FakeSeed.load(path:)) ?? FakeSeed()
+        if datesToNow { seedData = SeedDates.shifted(seedData, newestAt: Date().addingTimeInterval(-3600)) }
         let options = FakeGitHubOptions(
             pathPrefix: prefix, latency: .milliseconds(latencyMS), rateLimit: rateLimit, graphQLRateLimit: rateLimit,
             webhookURL: webhookURL, webhookSecret: webhookSecret, defaultPerPage: perPage)
