@@ -67,7 +67,7 @@ extension IntegrityHarness.Running {
     func sync(_ repo: String) async throws -> Frappe.JSONValue {
         let (status, body) = try await call("github_api.sync_repo", ["repository": repo])
         guard status == 200, let message = body["message"] else { throw TestSetupError("sync_repo \(repo) answered \(status): \(body)") }
-        return message
+        return try await SyncRunFollow.result(of: message, site: site)
     }
 
     /// Posts a signed delivery to the binary and waits until a worker has finished it.

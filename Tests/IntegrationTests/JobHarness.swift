@@ -20,6 +20,8 @@ actor JobHarness {
 
     struct Running: Sendable {
         let baseURL: String
+        /// The same site served with a bound far above any sync here: the answer is always the summary.
+        let patientURL: String
         let site: Site
         let made: TestSite.Made
         let fake: FakeGitHubServer
@@ -55,7 +57,14 @@ actor JobHarness {
         Task { try await app.run() }
         Task { await context.jobs.poll(sites, interval: .milliseconds(200), recoverEvery: 5) }
         let port = try await ports.wait()
-        return Running(baseURL: "http://127.0.0.1:\(port)", site: made.site, made: made, fake: fake, repositories: repositories,
+        let patient = SidecarServer(configuration: .init(host: "127.0.0.1", port: 0), sites: sites,
+                                    methods: Catalogue.methods(IntegrationContext(syncWait: .seconds(300))),
+                                    registry: PrometheusCollectorRegistry(), logger: Logger(label: "jobs-test"))
+        let patientPorts = WebhookPortBox()
+        let patientApp = patient.application { port in await patientPorts.set(port) }
+        Task { try await patientApp.run() }
+        let patientPort = try await patientPorts.wait()
+        return Running(baseURL: "http://127.0.0.1:\(port)", patientURL: "http://127.0.0.1:\(patientPort)", site: made.site, made: made, fake: fake, repositories: repositories,
                        runner: context.jobs)
     }
 }
@@ -67,9 +76,9 @@ extension JobHarness.Running {
         var message: JSONValue? { json["message"] }
     }
 
-    /// An RPC as Administrator with a JSON body.
-    func call(_ method: String, _ args: [String: String] = [:]) async throws -> Reply {
-        var request = HTTPClientRequest(url: "\(baseURL)/api/method/erpnext_github_integration.\(method)")
+    /// An RPC as Administrator with a JSON body (to the patient server with `patient`).
+    func call(_ method: String, _ args: [String: String] = [:], patient: Bool = false) async throws -> Reply {
+        var request = HTTPClientRequest(url: "\(patient ? patientURL : baseURL)/api/method/erpnext_github_integration.\(method)")
         request.method = .POST
         request.headers.add(name: "X-Frappe-Site-Name", value: made.result.config.site)
         request.headers.add(name: "Authorization", value: "token \(made.result.apiKey):\(made.result.apiSecret)")

@@ -80,7 +80,7 @@ public enum SyncJobs {
         do {
             due = try await site.read { r in
                 try r.list(doctype, where: ["status": .equals(SyncRunStatus.queued.value), "next_attempt_at": .atMost(.datetime(site.clock.now()))],
-                           fields: ["name", "repository", "trigger", "user"], orderBy: "next_attempt_at", limit: 20)
+                           fields: ["name", "repository", "trigger", "user", "attempts"], orderBy: "next_attempt_at", limit: 20)
             }
         } catch {
             logger.warning("jobs of \(site.name) could not be read: \(FrappeError(github: error).message)")
@@ -97,9 +97,9 @@ public enum SyncJobs {
                 guard let summary = try await sync.run(job: name) else { continue }   // its repository is busy: try the next
                 await reporter.finished(summary)
             } catch {
-                // The run recorded its own failure; a job that never started (no token, repository
-                // gone) is ended here, so it does not wait forever.
-                await endIfNeverStarted(name, error, site: site, user: user)
+                // A run that started recorded its own failure; a job that never started (no token,
+                // repository gone) is recorded here, so it does not wait forever.
+                await endIfNeverStarted(name, error, attempts: job["attempts"].int ?? 0, site: site, user: user)
                 await reporter.failed(error)
             }
             return true
@@ -107,11 +107,13 @@ public enum SyncJobs {
         return false
     }
 
-    /// A job still Queued after its run threw never got to run: record the outcome as a run would.
-    static func endIfNeverStarted(_ name: String, _ error: Error, site: Site, user: String) async {
+    /// A job still Queued with the attempts it had before its run threw never got to run: record
+    /// the outcome as a run would. (A run that started counted its attempt and recorded itself.)
+    static func endIfNeverStarted(_ name: String, _ error: Error, attempts before: Int, site: Site, user: String) async {
         do {
             try await site.write(user: user) { w in
-                guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue else { return }
+                guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue,
+                      (row["attempts"].int ?? 0) == before else { return }
                 let attempts = (row["attempts"].int ?? 0) + 1
                 var values: [String: FrappeValue] = ["attempts": .int(attempts)]
                 switch JobRetry.decide(error, attempts: attempts) {

@@ -168,7 +168,8 @@ public struct RepositorySync: Sendable {
                 "status": SyncRunStatus.succeeded.value, "finished_at": .datetime(w.now()), "github_calls": .int(final.calls),
                 "not_modified": .int(final.notModified), "graphql_calls": .int(final.graphQL), "rows_inserted": .int(final.inserted),
                 "rows_updated": .int(final.updated), "rows_deleted": .int(final.deleted), "rows_skipped": .int(final.skipped.count),
-                "skipped": .optional(final.skippedText), "progress": .int(100), "error": .null,
+                // `error` is left as it is: why an earlier attempt failed stays on the record.
+                "skipped": .optional(final.skippedText), "progress": .int(100),
                 "result": .string(final.json.pythonJSON())]))
         }
         return summary
