@@ -13,7 +13,7 @@ actor FreshnessHarness {
 
     struct Running: Sendable {
         let made: TestSite.Made
-        let sidecar: SidecarProcess
+        let sidecar: LoggedSidecar
         var baseURL: String { "http://127.0.0.1:\(sidecar.port)" }
         var siteName: String { made.result.config.site }
         var bench: Bench { Bench(path: made.bench) }
@@ -31,7 +31,7 @@ actor FreshnessHarness {
             starting = Task {
                 let made = try await TestSite.dedicated("freshness", ownBench: true)
                 try await Self.install(made.site, secret: secret)
-                let sidecar = try SidecarProcess(bench: made.bench, port: try EndToEnd.freePort(), workers: 2)
+                let sidecar = try LoggedSidecar(bench: made.bench, port: try EndToEnd.freePort(), workers: 2)
                 try await sidecar.waitUntilListening()
                 return Running(made: made, sidecar: sidecar)
             }
@@ -75,5 +75,37 @@ enum FrappeDesk {
             return String(repeating: " ", count: spaces / 2) + String(line.dropFirst(spaces))
         }.joined(separator: "\n").replacingOccurrences(of: "\" : ", with: "\": ")
         try Data(text.utf8).write(to: file)
+    }
+}
+
+/// `github-sidecar serve` with its log kept in the test's scratch folder (read when a test fails).
+final class LoggedSidecar: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let log: URL
+
+    init(bench: URL, port: Int, workers: Int) throws {
+        self.port = port
+        log = TestScratch.folder("sidecar-log").appendingPathExtension("txt")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.executableURL = EndToEnd.sidecarBinary
+        process.arguments = ["serve", "--bench", bench.path, "--listen", "127.0.0.1:\(port)", "--webhook-workers", String(workers)]
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        ChildProcesses.register(process.processIdentifier)
+    }
+
+    func waitUntilListening() async throws {
+        try await waitUntil("github-sidecar listens on \(port)", deadline: .seconds(30)) {
+            (try? await GitHubProbe.status("http://127.0.0.1:\(port)/healthz")) == 200
+        }
+    }
+
+    /// The last lines the process logged.
+    var logTail: String {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(30).joined(separator: "\n")
     }
 }

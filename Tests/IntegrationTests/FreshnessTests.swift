@@ -23,7 +23,7 @@ struct FreshnessTests {
         let zone = "Pacific/Kiritimati"   // UTC+14, never near the site's Europe/Berlin
         try await running.made.site.write(user: "Administrator") { try $0.setSingle("System Settings", ["time_zone": .string(zone)]) }
         let clock = SiteClock(identifier: zone)
-        try await waitUntil("deliveries are stamped in \(zone)") {
+        try await watch(running, "deliveries are stamped in \(zone)") {
             let before = clock.local(Date().addingTimeInterval(-1))
             let (delivery, reply) = try await FreshnessHarness.shared.ping()
             let after = clock.local(Date().addingTimeInterval(1))
@@ -38,7 +38,7 @@ struct FreshnessTests {
         let running = try await FreshnessHarness.shared.start()
         let fieldname = "custom_\(TestSite.unique("by"))"
         try await addCustomField(running, fieldname: fieldname, fieldtype: "Data", options: nil, default: "__user")
-        try await waitUntil("deliveries carry \(fieldname)") {
+        try await watch(running, "deliveries carry \(fieldname)") {
             let (delivery, reply) = try await FreshnessHarness.shared.ping()
             guard reply.status == 202, let doc = try await stored(running, delivery) else { return false }
             return !(doc[fieldname].string ?? "").isEmpty
@@ -50,7 +50,7 @@ struct FreshnessTests {
         let running = try await FreshnessHarness.shared.start()
         let fieldname = "custom_\(TestSite.unique("lane"))"
         try await addCustomField(running, fieldname: fieldname, fieldtype: "Select", options: "Slow\nFast", default: "Slow")
-        try await waitUntil("deliveries are stored with lane Slow") {
+        try await watch(running, "deliveries are stored with lane Slow") {
             let (delivery, reply) = try await FreshnessHarness.shared.ping()
             guard reply.status == 202 else { return false }
             return try await stored(running, delivery)?[fieldname].string == "Slow"
@@ -62,14 +62,14 @@ struct FreshnessTests {
                 "doc_type": .string(Self.doctype), "field_name": .string(fieldname), "doctype_or_field": .string("DocField"),
                 "property": .string("options"), "property_type": .string("Text"), "value": .string("Fast")]))
         }
-        try await waitUntil("a delivery with lane Slow is refused") {
+        try await watch(running, "a delivery with lane Slow is refused") {
             let (_, reply) = try await FreshnessHarness.shared.ping()
             return reply.status != 202 && String(decoding: reply.body, as: UTF8.self).contains("cannot be \\\"Slow\\\"")
         }
         // Reset to default in Customize Form deletes the Property Setter: Slow is allowed again.
         let root = try FrappeDesk.root(running.made)
         try root.execute("DELETE FROM `tabProperty Setter` WHERE name = ?", [.string(setter)])
-        try await waitUntil("deliveries are accepted again") { try await FreshnessHarness.shared.ping().reply.status == 202 }
+        try await watch(running, "deliveries are accepted again") { try await FreshnessHarness.shared.ping().reply.status == 202 }
     }
 
     @Test("a webhook secret saved through Frappe on a site that had no encryption_key is read with the key Frappe created")
@@ -79,7 +79,7 @@ struct FreshnessTests {
         // The site has no key and no secret yet.
         try FrappeDesk.updateSiteConfig(running.bench, site: running.siteName) { $0["encryption_key"] = nil }
         try root.execute("DELETE FROM `__Auth` WHERE doctype = 'GitHub Settings' AND fieldname = 'webhook_secret'")
-        try await waitUntil("unsigned-secret site refuses deliveries") { try await FreshnessHarness.shared.ping().reply.status != 202 }
+        try await watch(running, "unsigned-secret site refuses deliveries") { try await FreshnessHarness.shared.ping().reply.status != 202 }
         // Saving GitHub Settings in the desk: get_encryption_key creates the key, then the token goes to __Auth.
         let key = Fernet.generateKey()
         let secret = "frappe-saved-\(UUID().uuidString)"
@@ -89,7 +89,7 @@ struct FreshnessTests {
             ON DUPLICATE KEY UPDATE password = VALUES(password), encrypted = 1
             """, [.string(try Fernet(key: key).encrypt(secret))])
         await FreshnessHarness.shared.setSecret(secret)
-        try await waitUntil("deliveries signed with the secret Frappe saved are accepted") {
+        try await watch(running, "deliveries signed with the secret Frappe saved are accepted") {
             try await FreshnessHarness.shared.ping().reply.status == 202
         }
     }
@@ -112,15 +112,25 @@ struct FreshnessTests {
         try FileManager.default.moveItem(at: Bench(path: staging).sitesDirectory.appendingPathComponent(siteName),
                                          to: running.bench.sitesDirectory.appendingPathComponent(siteName))
         var delivery = ""
-        try await waitUntil("the new site accepts a delivery") {
+        try await watch(running, "the new site accepts a delivery") {
             let (made, reply) = try await FreshnessHarness.shared.ping(site: siteName)
             delivery = made
             return reply.status == 202
         }
         let id = delivery
-        try await waitUntil("a worker applies the new site's delivery") {
+        try await watch(running, "a worker applies the new site's delivery") {
             let doc = try await site.read { try $0.get(Self.doctype, id) }
             return doc != nil && doc?["status"].string != "Queued"
+        }
+    }
+
+    /// `waitUntil`, polling every 200 ms; a condition never met shows what the sidecar logged.
+    func watch(_ running: FreshnessHarness.Running, _ what: String, _ condition: () async throws -> Bool) async throws {
+        do {
+            try await waitUntil(what, every: .milliseconds(200), condition)
+        } catch {
+            print("github-sidecar log:\n\(running.sidecar.logTail)")
+            throw error
         }
     }
 
