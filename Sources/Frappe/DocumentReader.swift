@@ -10,13 +10,14 @@ public class DocumentReader {
     let conn: Connection
     let metas: MetaRegistry
     public let clock: SiteClock
-    let fernet: Fernet?
+    let keyring: Keyring
+    var fernet: Fernet? { keyring.current }
 
-    init(conn: Connection, metas: MetaRegistry, clock: SiteClock, fernet: Fernet?) {
+    init(conn: Connection, metas: MetaRegistry, clock: SiteClock, keyring: Keyring) {
         self.conn = conn
         self.metas = metas
         self.clock = clock
-        self.fernet = fernet
+        self.keyring = keyring
     }
 
     public func meta(_ doctype: String) throws -> DocTypeMeta { try metas.meta(doctype, using: conn) }

@@ -42,9 +42,9 @@ public final class DocumentWriter: DocumentReader {
     /// What this transaction changed; the site hands it to the cache after commit.
     public private(set) var changes = ChangeSet()
 
-    init(conn: Connection, user: String, metas: MetaRegistry, clock: SiteClock, fernet: Fernet?) {
+    init(conn: Connection, user: String, metas: MetaRegistry, clock: SiteClock, keyring: Keyring) {
         self.user = user
-        super.init(conn: conn, metas: metas, clock: clock, fernet: fernet)
+        super.init(conn: conn, metas: metas, clock: clock, keyring: keyring)
         changes.user = user
     }
 

@@ -90,8 +90,9 @@ extension DocumentWriter {
 
 extension DocumentWriter {
     /// `set_encrypted_password`: the Fernet token in `__Auth`, keyed by (doctype, name, fieldname).
+    /// A site without an `encryption_key` gets one first, as Frappe's `get_encryption_key` does.
     public func setPassword(_ doctype: String, _ name: String, _ fieldname: String, _ secret: String) throws {
-        guard let fernet else { throw FrappeError.validation("This site has no encryption_key in site_config.json") }
+        let fernet = try keyring.forEncrypting()
         try conn.execute("""
             INSERT INTO `__Auth` (doctype, name, fieldname, password, encrypted) VALUES (?, ?, ?, ?, 1)
             ON DUPLICATE KEY UPDATE password = VALUES(password), encrypted = 1

@@ -9,6 +9,14 @@ public struct Bench: Sendable {
 
     public var sitesDirectory: URL { path.appendingPathComponent("sites") }
 
+    /// `sites/<site>/site_config.json`.
+    public func siteConfigFile(_ site: String) -> URL {
+        sitesDirectory.appendingPathComponent(site).appendingPathComponent("site_config.json")
+    }
+
+    /// `sites/common_site_config.json`.
+    public var commonConfigFile: URL { sitesDirectory.appendingPathComponent("common_site_config.json") }
+
     /// Sites are folders of `sites/` holding a `site_config.json`.
     public func siteNames() -> [String] {
         let items = (try? FileManager.default.contentsOfDirectory(atPath: sitesDirectory.path)) ?? []
@@ -27,7 +35,7 @@ public struct Bench: Sendable {
             throw FrappeError.notFound("Site \(site) has an unreadable site_config.json")
         }
         merged.merge(own) { _, new in new }
-        return try SiteConfig(site: site, values: merged)
+        return try SiteConfig(site: site, values: merged, bench: self)
     }
 
     /// The site a request is for: `X-Frappe-Site-Name`, else the `Host` header without its port
@@ -59,9 +67,13 @@ public struct SiteConfig: Sendable, CustomStringConvertible {
     public let sidecarSecret: String?
     public let sidecarURL: String?
     public let hostName: String?
+    /// The bench the files were read from (nil for a config built from values alone); a site
+    /// opened from a bench re-reads its files when they change.
+    public let bench: Bench?
 
-    public init(site: String, values: [String: Any]) throws {
+    public init(site: String, values: [String: Any], bench: Bench? = nil) throws {
         self.site = site
+        self.bench = bench
         guard let dbName = values["db_name"] as? String, !dbName.isEmpty else {
             throw FrappeError.notFound("Site \(site) has no db_name in site_config.json")
         }

@@ -66,20 +66,25 @@ public final class WebhookWorkers: Sendable {
     /// Asks every worker to finish the delivery in hand and stop.
     public func stop() { stopped.withLock { $0 = true } }
 
+    /// Sites are re-listed every 2 s (``SiteWorkers``): a new site on the bench gets its workers
+    /// without a restart; the workers of a removed site end after the delivery in hand.
     public func run() async {
+        let supervisor = SiteWorkers(siteNames: siteNames, rescan: .seconds(2), workersPerSite: configuration.workersPerSite) { context in
+            await self.work(site: context.site, index: context.index, retired: { context.shouldStop })
+        }
         await withTaskGroup(of: Void.self) { group in
-            for site in siteNames() {
-                for index in 0..<configuration.workersPerSite {
-                    group.addTask { await self.work(site: site, index: index) }
-                }
+            group.addTask { await supervisor.run() }
+            group.addTask {
+                while !self.isStopped && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+                supervisor.stop()
             }
         }
     }
 
-    private func work(site name: String, index: Int) async {
+    private func work(site name: String, index: Int, retired: @Sendable () -> Bool) async {
         let queue = WebhookQueue(policy: configuration.policy)
         var failures = 0
-        while !isStopped && !Task.isCancelled {
+        while !isStopped && !retired() && !Task.isCancelled {
             do {
                 let site = try await sites.site(name)
                 if try await queue.processNext(site) {
