@@ -34,12 +34,14 @@ public struct TestSetupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Paths of the project and of `../shared` beside it.
+/// Paths of the project and of `../shared` beside it (or `SIDECAR_SHARED_DIR`, which
+/// `scripts/run-tests.sh` sets for a clone made away from `../shared`).
 public enum Paths {
     /// The package root, found from this file's location (Tests/TestSupport/TestDatabase.swift).
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    public static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    public static let shared: URL = ProcessInfo.processInfo.environment["SIDECAR_SHARED_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     public static func sharedFixture(_ relative: String) -> URL { shared.appendingPathComponent("fixtures").appendingPathComponent(relative) }
 
     /// An executable built beside the running test bundle (`swift build --build-tests` builds them all).

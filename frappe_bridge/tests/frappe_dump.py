@@ -12,11 +12,13 @@ the file's bytes (`calculate_hash`). The seed app's rows in seed-app-meta.sql, w
 
 import hashlib
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "frappe"
+SHARED = Path(os.environ.get("SIDECAR_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+FIXTURES = SHARED / "fixtures" / "frappe"
 _INSERT = re.compile(r"INSERT INTO `([^`]+)` \(([^)]*)\) VALUES ")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a"}
 

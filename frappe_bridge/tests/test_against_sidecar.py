@@ -89,7 +89,7 @@ def sidecar():
 	try:
 		run = lambda *args: subprocess.run([BIN, *args], cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: E731
 		created = run("dev-site", "create", "--bench", str(bench), "--site", SITE, "--db-socket", SOCKET,
-		              "--frappe-schema", str(ROOT.parent / "shared/fixtures/frappe"),
+		              "--frappe-schema", str(Path(os.environ.get("SIDECAR_SHARED_DIR") or ROOT.parent / "shared") / "fixtures/frappe"),
 		              "--app", str(ROOT / "frappe_bridge/erpnext_github_integration")).stdout
 		run("install", "--bench", str(bench), "--site", SITE)
 		config = json.loads((bench / "sites" / SITE / "site_config.json").read_text())

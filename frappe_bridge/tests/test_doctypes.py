@@ -5,6 +5,7 @@ Run: cd frappe_bridge && python3 -m pytest -q tests
 
 import ast
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 BRIDGE = Path(__file__).resolve().parents[1]  # .../frappe_bridge
 REPO_ROOT = BRIDGE.parent  # the project root
-SHARED = REPO_ROOT / ".." / "shared"
+SHARED = Path(os.environ.get("SIDECAR_SHARED_DIR") or REPO_ROOT / ".." / "shared")
 META_V15 = SHARED / "fixtures" / "frappe" / "meta-v15.sql"
 SEED_META = SHARED / "fixtures" / "frappe" / "seed-app-meta.sql"
 
