@@ -94,18 +94,4 @@ struct FreshnessTests {
             throw error
         }
     }
-
-    /// A Custom Field as the desk adds it: the column first (`updatedb`), then the meta row.
-    func addCustomField(_ running: FreshnessHarness.Running, fieldname: String, fieldtype: String, options: String?, default value: String) async throws {
-        var column = DocField(fieldname: fieldname, fieldtype: fieldtype, options: options)
-        column.defaultValue = value
-        let field = column
-        try await running.made.site.write(user: "Administrator") { w in _ = try w.addColumnIfMissing(field, to: Self.doctype) }
-        try await running.made.site.write(user: "Administrator") { w in
-            var values: [String: FrappeValue] = ["dt": .string(Self.doctype), "fieldname": .string(fieldname), "label": .string(fieldname),
-                                                 "fieldtype": .string(fieldtype), "default": .string(value), "insert_after": .string("status")]
-            if let options { values["options"] = .string(options) }
-            try w.insert(Document("Custom Field", name: "\(Self.doctype)-\(fieldname)", values))
-        }
-    }
 }

@@ -66,10 +66,6 @@ struct SyncTests {
         return summary
     }
 
-    func finished(_ run: String, _ h: SyncHarness.Running) async throws -> Frappe.JSONValue {
-        try await SyncRunFollow.finished(run, site: h.site)
-    }
-
     static func serverMessage(_ body: Frappe.JSONValue) -> String? {
         guard let outer = body["_server_messages"]?.string, case .array(let list)? = try? Frappe.JSONValue.decode(Data(outer.utf8)),
               let first = list.first?.string, let inner = try? Frappe.JSONValue.decode(Data(first.utf8)) else { return nil }
@@ -194,7 +190,7 @@ struct SyncTests {
         await h.fake.state.clearFaults()
 
         // Its next attempt (after the backoff) resumes the walk.
-        _ = try await finished(job, h)
+        _ = try await SyncRunFollow.finished(job, site: h.site)
         let fake = try #require(await h.fake.state.repository(repo))
         try await h.site.read { r in
             let count = try r.count("Repository Issue", where: ["repository": .equals(.string(repo))])

@@ -50,6 +50,8 @@ public final class WebhookWorkers: Sendable {
     let configuration: Configuration
     let logger: Logger
     private let stopped = Mutex(false)
+    /// The running supervisor, so ``stop()`` reaches it.
+    private let supervisor = Mutex<SiteWorkers?>(nil)
 
     /// `siteNames` defaults to every site of the bench.
     public init(sites: SiteDirectory, doorbell: Doorbell, configuration: Configuration = .init(),
@@ -64,21 +66,20 @@ public final class WebhookWorkers: Sendable {
     public var isStopped: Bool { stopped.withLock { $0 } }
 
     /// Asks every worker to finish the delivery in hand and stop.
-    public func stop() { stopped.withLock { $0 = true } }
+    public func stop() {
+        stopped.withLock { $0 = true }
+        supervisor.withLock { $0 }?.stop()
+    }
 
     /// Sites are re-listed every 2 s (``SiteWorkers``): a new site on the bench gets its workers
     /// without a restart; the workers of a removed site end after the delivery in hand.
     public func run() async {
-        let supervisor = SiteWorkers(siteNames: siteNames, rescan: .seconds(2), workersPerSite: configuration.workersPerSite) { context in
+        let workers = SiteWorkers(siteNames: siteNames, rescan: .seconds(2), workersPerSite: configuration.workersPerSite) { context in
             await self.work(site: context.site, index: context.index, retired: { context.shouldStop })
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await supervisor.run() }
-            group.addTask {
-                while !self.isStopped && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
-                supervisor.stop()
-            }
-        }
+        supervisor.withLock { $0 = workers }
+        if isStopped { workers.stop() }   // stop() came before run()
+        await workers.run()
     }
 
     private func work(site name: String, index: Int, retired: @Sendable () -> Bool) async {
