@@ -3,11 +3,14 @@ import GitHub
 import FakeGitHub
 import _CryptoExtras
 
-/// Paths to the shared recorded GitHub data: `<package root>/../shared/fixtures/github`.
+/// Paths to the shared recorded GitHub data: `<package root>/../shared/fixtures/github`, or under
+/// `SIDECAR_SHARED_DIR` when `scripts/run-tests.sh` found the shared folder elsewhere.
 enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let github = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/github")
+    static let shared = ProcessInfo.processInfo.environment["SIDECAR_SHARED_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static let github = shared.appendingPathComponent("fixtures/github")
     static let webhooks = github.appendingPathComponent("webhooks")
     static let rest = github.appendingPathComponent("rest")
 
