@@ -140,7 +140,8 @@ public enum SyncJobs {
         }
         var recovered = 0
         for job in running {
-            guard let name = job.name, let repository = job["repository"].string else { continue }
+            guard let name = job.name, let repository = job["repository"].string,
+                  !SyncRunCloser.isClosing(name, site: site) else { continue }
             let done = try await site.withNamedLock(RepositorySync.lockName(site: site, repository: repository)) {
                 try await site.write(user: "Administrator") { w -> Bool in
                     guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.running.rawValue else { return false }
