@@ -147,12 +147,33 @@ public final class Connection: @unchecked Sendable {
         return prepared
     }
 
+    /// Runs `sql` through its cached prepared statement.
+    ///
+    /// A table changed since the statement was prepared (Frappe adds a Custom Field's column
+    /// with `ALTER TABLE` while we run) can give its result other columns: the client then
+    /// refuses the answer with `CR_NEW_STMT_METADATA` (2057), whose rows are still unread. The
+    /// statement reads them off (so the connection stays in step) and is dropped; one prepared
+    /// anew sees the table as it is now. Only a statement with a result set gets 2057, and
+    /// running a read again changes nothing.
+    private func run(_ sql: String, _ binds: [MariaDBValue], _ h: UnsafeMutablePointer<MYSQL>,
+                     _ sent: () -> Void) throws -> (rows: [Row], result: ExecResult) {
+        let prepared = try statement(sql, h)
+        sent()
+        do {
+            return try prepared.run(binds)
+        } catch let error as MariaDBError where error.code == Self.newStatementMetadata {
+            statements[sql] = nil
+            return try statement(sql, h).run(binds)
+        }
+    }
+
+    /// `CR_NEW_STMT_METADATA`.
+    static let newStatementMetadata: UInt32 = 2057
+
     /// Runs a prepared statement that returns rows.
     public func query(_ sql: String, _ binds: [MariaDBValue] = []) throws -> [Row] {
         try withLiveHandle(rerunsAfterSending: Self.isReadOnly(sql) || Self.takesSessionLock(sql)) { h, sent in
-            let prepared = try statement(sql, h)
-            sent()
-            return try prepared.run(binds).rows
+            try run(sql, binds, h, sent).rows
         }
     }
 
@@ -161,9 +182,7 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: String, _ binds: [MariaDBValue] = []) throws -> ExecResult {
         try withLiveHandle { h, sent in
-            let prepared = try statement(sql, h)
-            sent()
-            return try prepared.run(binds).result
+            try run(sql, binds, h, sent).result
         }
     }
 

@@ -41,7 +41,13 @@ final class PreparedStatement {
             for (i, value) in values.enumerated() { Self.bind(value, to: &binds[i], arena: arena) }
             if mysql_stmt_bind_param(stmt, binds) != 0 { throw Self.error(of: stmt) }
         }
-        if mysql_stmt_execute(stmt) != 0 { throw Self.error(of: stmt) }
+        if mysql_stmt_execute(stmt) != 0 {
+            let error = Self.error(of: stmt)
+            // The answer of a statement whose result columns changed is still on the wire:
+            // reset reads it off, so the connection can run the next command.
+            if error.code == Connection.newStatementMetadata { mysql_stmt_reset(stmt) }
+            throw error
+        }
         defer { mysql_stmt_free_result(stmt) }
         guard mysql_stmt_field_count(stmt) > 0 else {
             return ([], ExecResult(affectedRows: mysql_stmt_affected_rows(stmt), lastInsertID: mysql_stmt_insert_id(stmt)))
