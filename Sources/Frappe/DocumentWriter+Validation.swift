@@ -51,7 +51,8 @@ extension DocumentWriter {
                 let options = field.selectOptions
                 if !options.isEmpty, !options.contains(text) {
                     let list = options.map { "\"\($0)\"" }.joined(separator: ", ")
-                    throw FrappeError.validation(" \(field.displayLabel) cannot be \"\(text)\". It should be one of \(list)")
+                    throw FrappeError(.validationError, " \(field.displayLabel) cannot be \"\(text)\". It should be one of \(list)",
+                                      title: "Invalid Option")
                 }
             }
             if let t = TypeMap.columnType(for: field.fieldtype), t.type == "varchar", let text = value.text {

@@ -98,7 +98,7 @@ public final class Site: Sendable {
     }
 
     /// One small query on the connection the request already holds; a changed time zone reloads
-    /// the clock; changed meta tables are logged (see below). A failed check changes nothing.
+    /// the clock, changed meta tables drop the cached meta. A failed check changes nothing.
     private func refreshDatabaseIfDue(_ conn: Connection) {
         refreshConfigIfDue()
         guard claim(\.nextDatabaseCheck) else { return }
@@ -110,10 +110,10 @@ public final class Site: Sendable {
                 return s.database
             }
             if let previous, previous.meta != version.meta {
-                // Not reloaded yet: after the ALTER TABLE a Custom Field brings, the connections'
-                // kept prepared statements answer "commands out of sync" (2014) until they are
-                // replaced, and that fix in Sources/MariaDB has not landed. Restart to see it.
-                logger.notice("site \(name): DocType meta changed in Frappe; restart the sidecar to use it")
+                // A Custom Field, Property Setter or saved DocType: meta is built again on next use.
+                // (Statements prepared before the ALTER TABLE it brought re-prepare themselves.)
+                metas.invalidate()
+                logger.info("site \(name): DocType meta changed in Frappe, reloaded")
             }
         } catch {
             logger.debug("site \(name): freshness check failed: \(error)")

@@ -33,6 +33,47 @@ struct FreshnessTests {
         try await running.made.site.write(user: "Administrator") { try $0.setSingle("System Settings", ["time_zone": .string("Europe/Berlin")]) }
     }
 
+    @Test("a Custom Field added in the desk gets its default written by the sidecar")
+    func customField() async throws {
+        let running = try await FreshnessHarness.shared.start()
+        let fieldname = "custom_\(TestSite.unique("by"))"
+        try await addCustomField(running, fieldname: fieldname, fieldtype: "Data", options: nil, default: "__user")
+        try await watch(running, "deliveries carry \(fieldname)") {
+            let (delivery, reply) = try await FreshnessHarness.shared.ping()
+            guard reply.status == 202, let doc = try await stored(running, delivery) else { return false }
+            return !(doc[fieldname].string ?? "").isEmpty
+        }
+    }
+
+    @Test("Select options changed by a Property Setter are the options the sidecar validates against")
+    func selectOptions() async throws {
+        let running = try await FreshnessHarness.shared.start()
+        let fieldname = "custom_\(TestSite.unique("lane"))"
+        try await addCustomField(running, fieldname: fieldname, fieldtype: "Select", options: "Slow\nFast", default: "Slow")
+        try await watch(running, "deliveries are stored with lane Slow") {
+            let (delivery, reply) = try await FreshnessHarness.shared.ping()
+            guard reply.status == 202 else { return false }
+            return try await stored(running, delivery)?[fieldname].string == "Slow"
+        }
+        // Customize Form: the options become "Fast" only, so the default "Slow" is no longer allowed.
+        let setter = "\(Self.doctype)-\(fieldname)-options"
+        try await running.made.site.write(user: "Administrator") { w in
+            try w.insert(Document("Property Setter", name: setter, [
+                "doc_type": .string(Self.doctype), "field_name": .string(fieldname), "doctype_or_field": .string("DocField"),
+                "property": .string("options"), "property_type": .string("Text"), "value": .string("Fast")]))
+        }
+        try await watch(running, "a delivery with lane Slow is refused") {
+            let (_, reply) = try await FreshnessHarness.shared.ping()
+            let json = try? Frappe.JSONValue.decode(reply.body)
+            return reply.status == 417 && json?["exc_type"]?.string == "ValidationError"
+                && String(decoding: reply.body, as: UTF8.self).contains("cannot be") && String(decoding: reply.body, as: UTF8.self).contains("Invalid Option")
+        }
+        // Reset to default in Customize Form deletes the Property Setter: Slow is allowed again.
+        let root = try FrappeDesk.root(running.made)
+        try root.execute("DELETE FROM `tabProperty Setter` WHERE name = ?", [.string(setter)])
+        try await watch(running, "deliveries are accepted again") { try await FreshnessHarness.shared.ping().reply.status == 202 }
+    }
+
     @Test("a webhook secret saved through Frappe on a site that had no encryption_key is read with the key Frappe created")
     func firstPasswordSavedByFrappe() async throws {
         let running = try await FreshnessHarness.shared.start()
@@ -92,6 +133,20 @@ struct FreshnessTests {
         } catch {
             print("github-sidecar log:\n\(running.sidecar.logTail)")
             throw error
+        }
+    }
+
+    /// A Custom Field as the desk adds it: the column first (`updatedb`), then the meta row.
+    func addCustomField(_ running: FreshnessHarness.Running, fieldname: String, fieldtype: String, options: String?, default value: String) async throws {
+        var column = DocField(fieldname: fieldname, fieldtype: fieldtype, options: options)
+        column.defaultValue = value
+        let field = column
+        try await running.made.site.write(user: "Administrator") { w in _ = try w.addColumnIfMissing(field, to: Self.doctype) }
+        try await running.made.site.write(user: "Administrator") { w in
+            var values: [String: FrappeValue] = ["dt": .string(Self.doctype), "fieldname": .string(fieldname), "label": .string(fieldname),
+                                                 "fieldtype": .string(fieldtype), "default": .string(value), "insert_after": .string("status")]
+            if let options { values["options"] = .string(options) }
+            try w.insert(Document("Custom Field", name: "\(Self.doctype)-\(fieldname)", values))
         }
     }
 }
