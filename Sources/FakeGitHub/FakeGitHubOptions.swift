@@ -120,21 +120,26 @@ public struct FakeFault: Sendable {
     public var method: String?
     /// Matches when the path (without prefix and query) contains this text.
     public var pathContains: String?
+    /// Matches when `&` + the query string + `&` contains this text (e.g. `&page=2&` to hold back one page).
+    public var queryContains: String?
     /// Let this many matching requests through before the fault starts ("fail the Nth call").
     public var skip: Int
     /// How many matching requests get the fault.
     public var times: Int
     public var kind: Kind
 
-    public init(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1, kind: Kind) {
+    public init(method: String? = nil, pathContains: String? = nil, queryContains: String? = nil, skip: Int = 0, times: Int = 1,
+                kind: Kind) {
         self.method = method
         self.pathContains = pathContains
+        self.queryContains = queryContains
         self.skip = skip
         self.times = times
         self.kind = kind
     }
 
-    func matches(method: String, path: String) -> Bool {
+    func matches(method: String, path: String, query: String = "") -> Bool {
         (self.method == nil || self.method == method) && (pathContains.map { path.contains($0) } ?? true)
+            && (queryContains.map { query.contains($0) } ?? true)
     }
 }

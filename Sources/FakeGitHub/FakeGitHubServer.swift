@@ -89,7 +89,9 @@ public final class FakeGitHubServer: Sendable {
         if latency > .zero { try? await Task.sleep(for: latency) }
         let prefix = state.options.pathPrefix
         let path = request.path.hasPrefix(prefix) ? String(request.path.dropFirst(prefix.count)) : request.path
-        let fault = await state.takeFault(method: request.method, path: path)
+        // `&…&` around the query, so a fault can name one parameter exactly (`&page=2&`).
+        let query = request.target.split(separator: "?", maxSplits: 1).dropFirst().first.map { "&" + $0 + "&" } ?? ""
+        let fault = await state.takeFault(method: request.method, path: path, query: query)
         if case .delay(let extra)? = fault { try? await Task.sleep(for: extra) }
         let outcome = await state.respond(to: request, fault: fault)
         await state.logCompletion(id: id, status: outcome.response.status, identity: outcome.identity, charged: outcome.charged)

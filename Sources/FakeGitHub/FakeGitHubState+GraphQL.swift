@@ -50,14 +50,16 @@ extension FakeGitHubState {
                     ]),
                 ])
             }
-            return .json(200, encode(JSONValue.object(["data": .object([
-                "rateLimit": rateLimit,
-                "repository": .object(["refs": .object([
-                    "totalCount": .number(Double(branches.count)),
-                    "pageInfo": .object(["hasNextPage": .bool(end < branches.count), "endCursor": page.isEmpty ? .null : .string(cursor(end))]),
-                    "nodes": .array(nodes),
-                ])]),
-            ])])))
+            var (data, errors) = userAliases(variables: variables)
+            data["rateLimit"] = rateLimit
+            data["repository"] = .object(["refs": .object([
+                "totalCount": .number(Double(branches.count)),
+                "pageInfo": .object(["hasNextPage": .bool(end < branches.count), "endCursor": page.isEmpty ? .null : .string(cursor(end))]),
+                "nodes": .array(nodes),
+            ])])
+            var answer: [String: JSONValue] = ["data": .object(data)]
+            if !errors.isEmpty { answer["errors"] = .array(errors) }
+            return .json(200, encode(JSONValue.object(answer)))
         }
 
         if query.contains("query PullRequestReviewers") {

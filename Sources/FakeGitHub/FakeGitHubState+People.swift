@@ -122,10 +122,22 @@ extension FakeGitHubState {
     /// or null plus a `NOT_FOUND` error as GitHub does for an unknown login (and for organisations).
     /// `email` is `""` when there is no public e-mail, as on GitHub.
     func usersByLogin(variables: JSONValue, rateLimit: JSONValue) -> FakeHTTPResponse {
-        guard case .object(let given) = variables else { return .error(400, "Problems parsing JSON") }
-        var data: [String: JSONValue] = ["rateLimit": rateLimit]
+        guard case .object = variables else { return .error(400, "Problems parsing JSON") }
+        let (users, errors) = userAliases(variables: variables)
+        var data = users
+        data["rateLimit"] = rateLimit
+        var body: [String: JSONValue] = ["data": .object(data)]
+        if !errors.isEmpty { body["errors"] = .array(errors) }
+        return .json(200, encode(JSONValue.object(body)))
+    }
+
+    /// The `u<i>: user(login: $l<i>)` fields of a query, answered for its `l<i>` variables (any
+    /// query may carry them: the sync asks for members' e-mail along with its branch heads).
+    func userAliases(variables: JSONValue) -> (data: [String: JSONValue], errors: [JSONValue]) {
+        guard case .object(let given) = variables else { return ([:], []) }
+        var data: [String: JSONValue] = [:]
         var errors: [JSONValue] = []
-        for (name, value) in given where name.hasPrefix("l") {
+        for (name, value) in given where name.hasPrefix("l") && Int(name.dropFirst()) != nil {
             let alias = "u" + name.dropFirst()
             guard let login = value.stringValue, let record = users[login.lowercased()], record.type != "Organization" else {
                 data[alias] = .null
@@ -140,8 +152,6 @@ extension FakeGitHubState {
                 "name": record.name.map(JSONValue.string) ?? .null, "email": .string(record.email ?? ""),
             ])
         }
-        var body: [String: JSONValue] = ["data": .object(data)]
-        if !errors.isEmpty { body["errors"] = .array(errors) }
-        return .json(200, encode(JSONValue.object(body)))
+        return (data, errors)
     }
 }

@@ -156,8 +156,8 @@ public actor FakeGitHubState {
     }
 
     /// The first fault that applies to this request, consuming one use of it.
-    func takeFault(method: String, path: String) -> FakeFault.Kind? {
-        for index in faults.indices where faults[index].fault.matches(method: method, path: path) {
+    func takeFault(method: String, path: String, query: String = "") -> FakeFault.Kind? {
+        for index in faults.indices where faults[index].fault.matches(method: method, path: path, query: query) {
             faults[index].seen += 1
             if faults[index].seen > faults[index].fault.skip, faults[index].applied < faults[index].fault.times {
                 faults[index].applied += 1

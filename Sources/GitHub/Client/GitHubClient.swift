@@ -25,7 +25,9 @@ import NIOHTTP1
 /// - checks the primary budget it last saw for (credential, resource); when empty it waits for the
 ///   reset (``RateLimitPolicy/waitForReset``) or throws ``GitHubError/rateLimited(resource:resetAt:)``
 ///   (``RateLimitPolicy/failFast``) without spending a request;
-/// - honours secondary limits (403/429): `Retry-After`, else 60 s doubling;
+/// - honours secondary limits (403/429): `Retry-After`, else 60 s doubling, and every other request
+///   of the same credentials waits out the same pause;
+/// - keeps at most ``GitHubConfiguration/maxReadsInFlight`` reads per credential in flight;
 /// - serialises mutations per credential, ``GitHubConfiguration/mutationSpacing`` apart;
 /// - retries idempotent requests (GET, PUT, DELETE) on 5xx, connection errors and timeouts with
 ///   jittered backoff; never re-sends a POST/PATCH whose outcome is unknown
@@ -137,6 +139,10 @@ public struct GitHubClient: Sendable {
         while true {
             attempt += 1
             try await waitForBudget(identity: identity, resource: resource, waits: &rateLimitWaits)
+            if let until = await core.readLanes.pausedUntil(identity, now: config.now()) {
+                // Another request of this token met a secondary limit: this one waits it out too.
+                try await config.sleep(.milliseconds(Int64(max(until.timeIntervalSince(config.now()), 0) * 1000)))
+            }
 
             var http = HTTPClientRequest(url: url)
             http.method = HTTPMethod(rawValue: request.method.rawValue)
@@ -164,13 +170,17 @@ public struct GitHubClient: Sendable {
             let status: Int
             let headers: [(String, String)]
             let body: Data
+            let isRead = !request.isMutation
+            if isRead { await core.readLanes.acquire(identity) }
             do {
                 let response = try await core.httpClient.execute(http, timeout: .nanoseconds(Int64(config.requestTimeout.nanoseconds)))
                 status = Int(response.status.code)
                 headers = response.headers.map { ($0.name, $0.value) }
                 let buffer = try await response.body.collect(upTo: config.maxResponseBytes)
                 body = Data(buffer: buffer)
+                if isRead { await core.readLanes.release(identity) }
             } catch {
+                if isRead { await core.readLanes.release(identity) }
                 let failure = TransportFailure(error)
                 core.logger.debug("GitHub transport failure", metadata: [
                     "method": "\(request.method.rawValue)", "url": "\(url)", "reason": "\(failure.reason)",
@@ -236,6 +246,7 @@ public struct GitHubClient: Sendable {
                     secondaryHits += 1
                     rateLimitWaits += 1
                     record { $0.rateLimitWaits += 1 }
+                    await core.readLanes.pause(identity, until: config.now().addingTimeInterval(Double(wait.nanoseconds) / 1e9))
                     try await config.sleep(wait)
                     attempt -= 1
                     continue
@@ -329,6 +340,7 @@ extension GitHubClient {
         let logger: Logger
         let rateLimits = RateLimitTracker()
         let mutationGate: MutationGate
+        let readLanes: ReadLanes
         let installationTokens: InstallationTokenCache
         let totals = RequestCounter()
 
@@ -338,6 +350,7 @@ extension GitHubClient {
             self.httpClient = httpClient
             self.logger = logger
             self.mutationGate = MutationGate(spacing: configuration.mutationSpacing)
+            self.readLanes = ReadLanes(limit: configuration.maxReadsInFlight)
             self.installationTokens = InstallationTokenCache(now: configuration.now)
         }
     }

@@ -20,6 +20,9 @@ public struct GitHubConfiguration: Sendable {
     /// Minimum gap between two mutations (POST/PATCH/PUT/DELETE) with the same credentials.
     /// GitHub's guidance against secondary limits is one second.
     public var mutationSpacing: Duration
+    /// Reads (GETs, GraphQL queries) one credential may have in flight at once; more wait for a
+    /// slot. Four is what a sync fetches ahead, well inside GitHub's guidance against secondary limits.
+    public var maxReadsInFlight: Int
     /// Retries of idempotent requests on 5xx, connection errors and timeouts.
     public var retry: RetryPolicy
     /// How long after sending a create whose answer was lost the "sent once" calls
@@ -49,6 +52,7 @@ public struct GitHubConfiguration: Sendable {
         perPage: Int = 100,
         requestTimeout: Duration = .seconds(30),
         mutationSpacing: Duration = .seconds(1),
+        maxReadsInFlight: Int = 4,
         retry: RetryPolicy = RetryPolicy(),
         unknownOutcomeSettleTime: Duration = .seconds(15),
         secondaryLimitWait: Duration = .seconds(60),
@@ -66,6 +70,7 @@ public struct GitHubConfiguration: Sendable {
         self.perPage = perPage
         self.requestTimeout = requestTimeout
         self.mutationSpacing = mutationSpacing
+        self.maxReadsInFlight = maxReadsInFlight
         self.retry = retry
         self.unknownOutcomeSettleTime = unknownOutcomeSettleTime
         self.secondaryLimitWait = secondaryLimitWait

@@ -59,37 +59,38 @@ public struct GitHubPages<Item: Decodable & Sendable>: AsyncSequence, Sendable {
             guard let request = pending else { return nil }
             pending = nil
             index += 1
-            let response = try await client.send(request)
-            let links = LinkHeader.parse(response.header("link"))
-            let perPage = client.configuration.perPage
-            var page: GitHubPage<Item>
-            if response.notModified {
-                let stored = response.validators
-                var next = links["next"] ?? stored?.nextURL
-                if next == nil, let count = stored?.itemCount, count >= perPage {
-                    // A full last page may have grown a successor while staying unchanged itself.
-                    next = GitHubPages<Item>.pageURL(response.url, page: index + 1)
-                }
-                page = GitHubPage(
-                    items: [], notModified: true, index: index, url: response.url, nextURL: next,
-                    lastURL: links["last"], validators: stored, etagKey: response.etagKey)
-            } else {
-                let items = try response.decode([Item].self)
-                var validators = response.validators
-                validators?.nextURL = links["next"]
-                validators?.itemCount = items.count
-                page = GitHubPage(
-                    items: items, notModified: false, index: index, url: response.url, nextURL: links["next"],
-                    lastURL: links["last"], validators: validators, etagKey: response.etagKey)
-                if request.conditional == .storeOnReceipt, let key = response.etagKey, let validators {
-                    try await client.etagStore.store(validators, for: key)
-                }
-            }
-            if let next = page.nextURL {
-                pending = GitHubRequest(.GET, next, conditional: request.conditional, accept: request.accept, resource: request.resource)
-            }
+            let page = try await GitHubPages.fetch(request, index: index, client: client)
+            if let next = page.nextURL { pending = request.following(next) }
             return page
         }
+    }
+
+    /// One page: `request` sent, its 304 or items turned into a ``GitHubPage``.
+    static func fetch(_ request: GitHubRequest, index: Int, client: GitHubClient) async throws -> GitHubPage<Item> {
+        let response = try await client.send(request)
+        let links = LinkHeader.parse(response.header("link"))
+        let perPage = client.configuration.perPage
+        if response.notModified {
+            let stored = response.validators
+            var next = links["next"] ?? stored?.nextURL
+            if next == nil, let count = stored?.itemCount, count >= perPage {
+                // A full last page may have grown a successor while staying unchanged itself.
+                next = GitHubPages<Item>.pageURL(response.url, page: index + 1)
+            }
+            return GitHubPage(
+                items: [], notModified: true, index: index, url: response.url, nextURL: next,
+                lastURL: links["last"], validators: stored, etagKey: response.etagKey)
+        }
+        let items = try response.decode([Item].self)
+        var validators = response.validators
+        validators?.nextURL = links["next"]
+        validators?.itemCount = items.count
+        if request.conditional == .storeOnReceipt, let key = response.etagKey, let validators {
+            try await client.etagStore.store(validators, for: key)
+        }
+        return GitHubPage(
+            items: items, notModified: false, index: index, url: response.url, nextURL: links["next"],
+            lastURL: links["last"], validators: validators, etagKey: response.etagKey)
     }
 
     /// Another page of a list: `url` with its `page` parameter set to `page`. Callers that fetch a
@@ -105,3 +106,10 @@ public struct GitHubPages<Item: Decodable & Sendable>: AsyncSequence, Sendable {
     }
 }
 
+
+extension GitHubRequest {
+    /// The request for another page of the same list: same conditional mode, media type and budget.
+    func following(_ url: String) -> GitHubRequest {
+        GitHubRequest(.GET, url, conditional: conditional, accept: accept, resource: resource)
+    }
+}

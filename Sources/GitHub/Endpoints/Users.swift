@@ -68,16 +68,7 @@ extension GitHubClient {
     ///   Logins GitHub does not know as users (deleted accounts, organisations) are absent. `email` is
     ///   nil when it is not public (GraphQL says `""`).
     public func publicProfiles(logins: [String]) async throws -> [String: GitHubUserProfile] {
-        struct Node: Decodable, Sendable {
-            var login: String
-            var databaseId: Int64?
-            var name: String?
-            var email: String?
-        }
-        var unique: [String] = []
-        var seen: Set<String> = []
-        for login in logins where !login.isEmpty && seen.insert(login.lowercased()).inserted { unique.append(login) }
-
+        let unique = Self.uniqueLogins(logins)
         var result: [String: GitHubUserProfile] = [:]
         var start = 0
         while start < unique.count {
@@ -86,17 +77,37 @@ extension GitHubClient {
             var variables: [String: JSONValue] = [:]
             for (index, login) in batch.enumerated() { variables["l\(index)"] = .string(login) }
             let data = try await graphQL([String: JSONValue].self, query: Self.usersByLoginQuery(count: batch.count), variables: variables)
-            for (index, login) in batch.enumerated() {
-                guard let value = data["u\(index)"], !value.isNull,
-                      let node = try? GitHubJSON.decoder().decode(Node.self, from: GitHubJSON.encoder().encode(value))
-                else { continue }
-                var profile = GitHubUserProfile(id: node.databaseId ?? 0, login: node.login, name: node.name)
-                profile.email = node.email.flatMap { $0.isEmpty ? nil : $0 }
-                profile.name = node.name.flatMap { $0.isEmpty ? nil : $0 }
-                result[login] = profile
-            }
+            result.merge(Self.profiles(in: data, asked: batch)) { a, _ in a }
         }
-        // Every key was matched for its own login; make sure no alias answered for another one.
-        return result.filter { $0.key.lowercased() == $0.value.login.lowercased() }
+        return result
+    }
+
+    /// Logins without empties and case-insensitive duplicates, in their first spelling.
+    static func uniqueLogins(_ logins: [String]) -> [String] {
+        var seen: Set<String> = []
+        return logins.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+    }
+
+    /// The `u<i>` answers of a query that asked for `asked[i]`, keyed by the login as asked. An
+    /// alias that answered for another login than its own is dropped.
+    static func profiles(in data: [String: JSONValue], asked: [String]) -> [String: GitHubUserProfile] {
+        struct Node: Decodable, Sendable {
+            var login: String
+            var databaseId: Int64?
+            var name: String?
+            var email: String?
+        }
+        var result: [String: GitHubUserProfile] = [:]
+        for (index, login) in asked.enumerated() {
+            guard let value = data["u\(index)"], !value.isNull,
+                  let node = try? GitHubJSON.decoder().decode(Node.self, from: GitHubJSON.encoder().encode(value)),
+                  node.login.lowercased() == login.lowercased()
+            else { continue }
+            var profile = GitHubUserProfile(id: node.databaseId ?? 0, login: node.login, name: node.name)
+            profile.email = node.email.flatMap { $0.isEmpty ? nil : $0 }
+            profile.name = node.name.flatMap { $0.isEmpty ? nil : $0 }
+            result[login] = profile
+        }
+        return result
     }
 }

@@ -37,7 +37,8 @@ public struct Mirror: Sendable {
             "repository": .string(repository), "issue_number": .int(issue.number), "title": .string(issue.title ?? ""),
             "state": .string(issue.state == "closed" ? "closed" : "open"), "url": .optional(issue.htmlURL),
             "github_id": .string(String(issue.id)),
-            "labels": .string((issue.labels ?? []).map(\.name).joined(separator: ", ")),
+            // Joined with "," as the original app did: reports and scripts on real sites split on it.
+            "labels": .string((issue.labels ?? []).map(\.name).joined(separator: ",")),
             "created_at": time(issue.createdAt), "updated_at": time(issue.updatedAt),
             "body": .string(Self.body(issue.body)),
         ]
@@ -69,11 +70,13 @@ public struct Mirror: Sendable {
                                                           "last_updated": time(committedAt)]))
     }
 
-    public func member(_ collaborator: GitHubCollaborator, repository: String) -> Document {
-        let role = collaborator.permissions?.admin == true || collaborator.permissions?.maintain == true
-            || collaborator.roleName == "admin" || collaborator.roleName == "maintain" ? "maintainer" : "member"
+    /// A collaborator as the original app stored it: `maintainer` only for repository admins
+    /// (`permissions.admin`), everyone else `member`; `email` is the public profile e-mail.
+    public func member(_ collaborator: GitHubCollaborator, email: String? = nil, repository: String) -> Document {
+        let admin = collaborator.permissions?.admin ?? (collaborator.roleName == "admin")
         return Document("Repository Member", ["repo_full_name": .string(repository), "github_username": .string(collaborator.login),
-                                              "github_id": .string(String(collaborator.id)), "role": .string(role)])
+                                              "github_id": .string(String(collaborator.id)), "role": .string(admin ? "maintainer" : "member"),
+                                              "email": .optional(email)])
     }
 
     /// A GitHub instant in the site's time zone (never UTC, never a fixed zone).
