@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "GitHubTests",
             dependencies: [
-                "GitHub", "FakeGitHub",
+                "GitHub", "FakeGitHub", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

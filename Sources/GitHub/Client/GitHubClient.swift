@@ -139,8 +139,12 @@ public struct GitHubClient: Sendable {
         while true {
             attempt += 1
             try await waitForBudget(identity: identity, resource: resource, waits: &rateLimitWaits)
-            if let until = await core.readLanes.pausedUntil(identity, now: config.now()) {
-                // Another request of this token met a secondary limit: this one waits it out too.
+            // A read holds one of the token's slots for this attempt (given back however it ends).
+            let isRead = !request.isMutation
+            if isRead { await core.readLanes.acquire(identity) }
+            defer { if isRead { core.readLanes.release(identity) } }
+            if let until = core.readLanes.pausedUntil(identity, now: config.now()) {
+                // A request of this token met a secondary limit: this one waits it out too.
                 try await config.sleep(.milliseconds(Int64(max(until.timeIntervalSince(config.now()), 0) * 1000)))
             }
 
@@ -170,17 +174,13 @@ public struct GitHubClient: Sendable {
             let status: Int
             let headers: [(String, String)]
             let body: Data
-            let isRead = !request.isMutation
-            if isRead { await core.readLanes.acquire(identity) }
             do {
                 let response = try await core.httpClient.execute(http, timeout: .nanoseconds(Int64(config.requestTimeout.nanoseconds)))
                 status = Int(response.status.code)
                 headers = response.headers.map { ($0.name, $0.value) }
                 let buffer = try await response.body.collect(upTo: config.maxResponseBytes)
                 body = Data(buffer: buffer)
-                if isRead { await core.readLanes.release(identity) }
             } catch {
-                if isRead { await core.readLanes.release(identity) }
                 let failure = TransportFailure(error)
                 core.logger.debug("GitHub transport failure", metadata: [
                     "method": "\(request.method.rawValue)", "url": "\(url)", "reason": "\(failure.reason)",
@@ -246,7 +246,8 @@ public struct GitHubClient: Sendable {
                     secondaryHits += 1
                     rateLimitWaits += 1
                     record { $0.rateLimitWaits += 1 }
-                    await core.readLanes.pause(identity, until: config.now().addingTimeInterval(Double(wait.nanoseconds) / 1e9))
+                    // Recorded before this attempt gives its slot back: no other request of the token slips out first.
+                    core.readLanes.pause(identity, until: config.now().addingTimeInterval(Double(wait.nanoseconds) / 1e9))
                     try await config.sleep(wait)
                     attempt -= 1
                     continue
