@@ -47,3 +47,52 @@ extension FakeGitHubServer {
         await WebhookSender.send(await state.removeRepositories(installationID, names, sender: sender), state: state)
     }
 }
+
+/// The same two actions over HTTP, for the standalone `fake-github` binary (the demo), where no
+/// process can call ``FakeGitHubServer/push(_:branch:changes:message:author:deliver:)`` or
+/// ``FakeGitHubServer/install(appID:account:repositories:sender:members:)`` in-process.
+/// Control routes like `/_fake/log`: not GitHub's, not logged, no latency or budget.
+///
+/// - `POST /_fake/push` `{"repository": "owner/name", "branch"?: "main", "changes": {"path": "content" | null},
+///   "message"?: "…", "author"?: "login"}` → 200 `{"before", "after", "tree", "added", "modified", "removed"}`
+///   once the deliveries (repository hooks and App installations covering it) have been answered; 404 for an
+///   unknown repository.
+/// - `POST /_fake/install` `{"app_id": 1, "account": "login", "repositories"?: ["owner/name"], "sender"?: "login"}`
+///   → 201 `{"id": installation id}` once `installation.created` has been answered; 404 for an unknown App.
+extension FakeGitHubServer {
+    static func appControl(_ request: FakeHTTPRequest, state: FakeGitHubState) async -> FakeHTTPResponse? {
+        guard request.method == "POST" else { return nil }
+        let route = request.path.hasSuffix("/_fake/push") ? "push" : request.path.hasSuffix("/_fake/install") ? "install" : nil
+        guard let route else { return nil }
+        guard let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] else {
+            return .error(400, "Problems parsing JSON")
+        }
+        func answer(_ status: Int, _ object: [String: Any]) -> FakeHTTPResponse {
+            .json(status, (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+        }
+        if route == "push" {
+            guard let repository = body["repository"] as? String, let raw = body["changes"] as? [String: Any] else {
+                return .error(422, "repository and changes are required")
+            }
+            var changes: [String: String?] = [:]
+            for (path, value) in raw { changes.updateValue(value as? String, forKey: path) }   // JSON null deletes the file
+            guard let (result, hooks) = await state.push(repository, branch: body["branch"] as? String, changes: changes,
+                                                         message: body["message"] as? String ?? "Update templates",
+                                                         author: body["author"] as? String ?? "octocat") else {
+                return .error(404, "Not Found")
+            }
+            await WebhookSender.send(hooks, state: state)
+            return answer(200, ["before": result.before, "after": result.after, "tree": result.tree,
+                                "added": result.added, "modified": result.modified, "removed": result.removed])
+        }
+        guard let appID = (body["app_id"] as? Int).map(Int64.init) ?? (body["app_id"] as? String).flatMap(Int64.init), let account = body["account"] as? String else {
+            return .error(422, "app_id and account are required")
+        }
+        guard let (id, hooks) = await state.install(appID: appID, account: account, repositories: body["repositories"] as? [String],
+                                                    sender: body["sender"] as? String ?? account) else {
+            return .error(404, "Not Found")
+        }
+        await WebhookSender.send(hooks, state: state)
+        return answer(201, ["id": id])
+    }
+}

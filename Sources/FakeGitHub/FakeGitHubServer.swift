@@ -82,6 +82,7 @@ public final class FakeGitHubServer: Sendable {
     static func process(_ request: FakeHTTPRequest, state: FakeGitHubState) async -> FakeHTTPResponse {
         if request.path.contains("/_fake/") {
             // Control endpoints are not GitHub: no log entry, latency, faults or budget.
+            if let answer = await appControl(request, state: state) { return answer }
             return await state.respond(to: request, fault: nil).response
         }
         let id = await state.logArrival(request)
