@@ -25,7 +25,7 @@ actor SyncHarness {
 
     private static func make() async throws -> Running {
         let made = try await TestSite.dedicated("sync")
-        let seed = FakeSeedGenerator(organization: "acme", repositories: 6, issues: 250, pullRequests: 60, branches: 12,
+        let seed = FakeSeedGenerator(organization: "acme", repositories: 8, issues: 250, pullRequests: 60, branches: 12,
                                      collaborators: 5, tokens: [Self.token]).generate()
         let fake = try await FakeGitHubServer.start(seed: seed)
         _ = try await Install.run(site: made.site, user: "Administrator")
@@ -83,35 +83,8 @@ struct SyncTests {
         let h = try await SyncHarness.shared.start()
         let repo = try await repo(h, 0)
         let summary = try await sync(h, repo)
-        let fake = try #require(await h.fake.state.repository(repo))
+        let fake = try await expectExactMirror(h, repo)
         let fakeIssues = fake.issues.filter { $0.pull == nil }, fakePulls = fake.issues.filter { $0.pull != nil }
-        let clock = h.site.clock
-        try await h.site.read { r in
-            let issues = try r.list("Repository Issue", where: ["repository": .equals(.string(repo))],
-                                    fields: ["name", "issue_number", "title", "state", "updated_at"])
-            #expect(issues.count == fakeIssues.count, "pull requests are not filed as issues")
-            let byNumber = Dictionary(uniqueKeysWithValues: issues.map { ($0["issue_number"].int ?? 0, $0) })
-            for issue in fakeIssues {
-                let row = try #require(byNumber[issue.number])
-                #expect(row["name"].string == "\(repo)-#\(issue.number)")
-                #expect(row["title"].string == String(issue.title.prefix(140)))
-                #expect(row["state"].string == issue.state)
-                #expect(row["updated_at"].text == clock.local(issue.updatedAt).description)
-            }
-            let pulls = try r.list("Repository Pull Request", where: ["repository": .equals(.string(repo))], fields: ["pr_number", "state"])
-            #expect(pulls.count == fakePulls.count)
-            let pullStates = Dictionary(uniqueKeysWithValues: pulls.map { ($0["pr_number"].int ?? 0, $0["state"].string ?? "") })
-            for pr in fakePulls {
-                let expected = pr.pull?.merged == true ? "merged" : pr.state
-                #expect(pullStates[pr.number] == expected, "PR #\(pr.number)")
-            }
-            let doc = try #require(try r.get("Repository", repo))
-            #expect(Set(doc.children["branches_table"]?.compactMap { $0["branch_name"].string } ?? []) == Set(fake.branches.map(\.name)))
-            #expect(Set(doc.children["branches_table"]?.compactMap { $0["commit_sha"].string } ?? []) == Set(fake.branches.map(\.sha)))
-            #expect(Set(doc.children["members_table"]?.compactMap { $0["github_username"].string } ?? []) == Set(fake.collaborators.map(\.login)))
-            #expect(doc["issues_cursor"].string?.hasPrefix("pending") == false)
-            #expect(doc["is_synced"].int == 1)
-        }
         #expect(summary.inserted == fakeIssues.count + fakePulls.count)
         let minimum = 1 + 1 + 1 + Int((Double(fake.issues.count) / 100).rounded(.up)) + Int((Double(fakePulls.count) / 100).rounded(.up))
         #expect(summary.calls - summary.graphQL <= minimum + 2, "REST calls near the page-count minimum (\(minimum))")
