@@ -40,6 +40,43 @@ struct WebhookReceiverTests {
         #expect(try await storedCount(h, delivery) == 1)
     }
 
+    @Test("a burst posted at once shares commits, yet each delivery gets its own answer: good ones stored and applied, a bad signature refused alone, a repeated id stored once")
+    func burstAnsweredOneByOne() async throws {
+        let h = try await WebhookHarness.shared.start()
+        let repo = TestRepository.make()
+        try await repo.track(on: h.site)
+        let ids = (1...40).map { _ in UUID().uuidString }
+        let bodies = try (1...40).map { n -> Data in
+            var payload = try openedIssue(repo, title: "Burst \(n)")
+            payload.set(["issue", "number"], n)
+            payload.set(["issue", "id"], 900_000 + n)
+            return payload.data
+        }
+        let forged = UUID().uuidString
+        let replies = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+            for (id, body) in zip(ids, bodies) {
+                group.addTask { (id, try await GitHubPost.signed(h, event: "issues", delivery: id, body: body).status) }
+            }
+            group.addTask { ("again", try await GitHubPost.signed(h, event: "issues", delivery: ids[0], body: bodies[0]).status) }
+            group.addTask { (forged, try await GitHubPost.signed(h, event: "issues", delivery: forged, body: bodies[1], secret: "not-the-secret").status) }
+            return try await group.reduce(into: [(String, Int)]()) { $0.append($1) }
+        }
+        let byID = Dictionary(replies.filter { $0.0 != "again" }, uniquingKeysWith: { a, _ in a })
+        #expect(ids.dropFirst().allSatisfy { byID[$0] == 202 })
+        let firstTwo = [byID[ids[0]], replies.first { $0.0 == "again" }?.1].compactMap { $0 }.sorted()
+        #expect(firstTwo == [200, 202], "the id posted twice is stored once, the other post answered as a duplicate")
+        #expect(byID[forged] == 401)
+        #expect(try await storedCount(h, forged) == 0)
+        for id in ids {
+            #expect(try await storedCount(h, id) == 1)
+            #expect(try await h.processed(id, timeout: .seconds(120))["status"].string == "Applied")
+        }
+        let titles = try await h.site.read { r in
+            try r.list("Repository Issue", where: ["repository": .equals(.string(repo.fullName))], fields: ["title"]).compactMap { $0["title"].string }
+        }
+        #expect(Set(titles) == Set((1...40).map { "Burst \($0)" }))
+    }
+
     @Test("an older edited after a newer one changes nothing; a newer one sets title and state")
     func olderEditChangesNothing() async throws {
         let h = try await WebhookHarness.shared.start()

@@ -4,9 +4,10 @@ import Frappe
 /// `erpnext_github_integration.webhooks`: the receiver GitHub posts to (ARCHITECTURE §3.5) and replay.
 enum WebhooksMethods {
     static func methods(_ context: IntegrationContext, doorbell: Doorbell) -> [RPCMethod] {
+        let batchers = ReceiptBatchers()
         var receiver = RPCMethod("webhooks.github_webhook", verbs: ["POST"], allowGuest: true,
                                  permission: RPCPermission("anyone: the delivery's HMAC signature is checked") { _ in }) { call in
-            try await WebhookReceiver.receive(call, doorbell: doorbell)
+            try await WebhookReceiver.receive(call, batchers: batchers, doorbell: doorbell)
         }
         receiver.takesRawBody = true
         return [

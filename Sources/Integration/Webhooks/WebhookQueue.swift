@@ -28,50 +28,65 @@ public struct WebhookQueue: Sendable {
 
     public init(policy: Policy = Policy()) { self.policy = policy }
 
-    /// Claims one due delivery (`FOR UPDATE SKIP LOCKED`, so workers in any number of processes
-    /// never take the same one), applies it and records the outcome. False when nothing is due.
+    /// Claims one due delivery and applies it (see ``processBatch(_:limit:)``). False when nothing is due.
     public func processNext(_ site: Site) async throws -> Bool {
+        try await processBatch(site, limit: 1) > 0
+    }
+
+    /// Claims up to `limit` due deliveries, oldest first (`FOR UPDATE SKIP LOCKED`, so workers in
+    /// any number of processes never take the same one), applies each in its own savepoint and
+    /// records each outcome, all in one transaction: one commit for the batch, and a delivery is
+    /// done exactly when its writes commit. A delivery that fails is recorded as failing without
+    /// undoing the others; an error that ends the transaction (a deadlock) retries the batch as a
+    /// whole, and a process killed mid-way leaves every one of them queued. Returns how many
+    /// were taken (0 when nothing is due).
+    public func processBatch(_ site: Site, limit: Int) async throws -> Int {
         let policy = self.policy
         return try await site.write(user: "Administrator") { w in
             let due = try w.list(Self.doctype, where: ["next_attempt_at": .atMost(.datetime(w.now()))], fields: ["name"],
-                                 orderBy: "next_attempt_at", limit: 1, lock: .forUpdateSkipLocked)
-            guard let name = due.first?["name"].string else { return false }
-            guard let delivery = try w.get(Self.doctype, name) else { return true }
-            guard delivery["status"].string == DeliveryStatus.queued.rawValue else {
-                // Finished, but still marked due (edited by hand): take it off the queue.
-                try w.update(Document(Self.doctype, name: name, ["next_attempt_at": .null]))
-                return true
+                                 orderBy: "next_attempt_at", limit: max(1, limit), lock: .forUpdateSkipLocked)
+            let names = due.compactMap { $0["name"].string }
+            for name in names { try Self.process(name, policy: policy, w) }
+            return names.count
+        }
+    }
+
+    /// Applies one claimed delivery and records its outcome.
+    static func process(_ name: String, policy: Policy, _ w: DocumentWriter) throws {
+        guard let delivery = try w.get(doctype, name) else { return }
+        guard delivery["status"].string == DeliveryStatus.queued.rawValue else {
+            // Finished, but still marked due (edited by hand): take it off the queue.
+            try w.update(Document(doctype, name: name, ["next_attempt_at": .null]))
+            return
+        }
+        let attempts = (delivery["attempts"].int ?? 0) + 1
+        var values: [String: FrappeValue] = ["attempts": .int(attempts)]
+        do {
+            // The handler's writes are undone on failure; the claim and this record of it commit.
+            let outcome = try w.savepoint {
+                try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
+                                                     payload: Data((delivery["payload"].text ?? "").utf8))
             }
-            let attempts = (delivery["attempts"].int ?? 0) + 1
-            var values: [String: FrappeValue] = ["attempts": .int(attempts)]
-            do {
-                // The handler's writes are undone on failure; the claim and this record of it commit.
-                let outcome = try w.savepoint {
-                    try DeliveryApplier(writer: w).apply(event: delivery["event"].string ?? "",
-                                                         payload: Data((delivery["payload"].text ?? "").utf8))
-                }
-                values["status"] = outcome.status.value
-                values["last_error"] = .optional(outcome.reason)
+            values["status"] = outcome.status.value
+            values["last_error"] = .optional(outcome.reason)
+            values["processed_at"] = .datetime(w.now())
+            values["next_attempt_at"] = .null
+        } catch where Site.abortsTransaction(error) {
+            throw error   // the whole transaction is gone: retried as a whole, or the deliveries stay queued
+        } catch {
+            let failure = DeliveryFailure(error)
+            if failure.permanent || attempts >= policy.maxAttempts {
+                values["status"] = DeliveryStatus.failed.value
+                values["last_error"] = .string(failure.reason)
                 values["processed_at"] = .datetime(w.now())
                 values["next_attempt_at"] = .null
-            } catch where Site.abortsTransaction(error) {
-                throw error   // the whole transaction is gone: retried as a whole, or the delivery stays queued
-            } catch {
-                let failure = DeliveryFailure(error)
-                if failure.permanent || attempts >= policy.maxAttempts {
-                    values["status"] = DeliveryStatus.failed.value
-                    values["last_error"] = .string(failure.reason)
-                    values["processed_at"] = .datetime(w.now())
-                    values["next_attempt_at"] = .null
-                } else {
-                    let delay = min(policy.maxBackoff, policy.baseBackoff * pow(2, Double(attempts - 1))) * Double.random(in: 0.8...1.2)
-                    values["next_attempt_at"] = .datetime(w.clock.local(Date().addingTimeInterval(delay)))
-                    values["last_error"] = .string("attempt \(attempts) of \(policy.maxAttempts) failed: \(failure.reason)")
-                }
+            } else {
+                let delay = min(policy.maxBackoff, policy.baseBackoff * pow(2, Double(attempts - 1))) * Double.random(in: 0.8...1.2)
+                values["next_attempt_at"] = .datetime(w.clock.local(Date().addingTimeInterval(delay)))
+                values["last_error"] = .string("attempt \(attempts) of \(policy.maxAttempts) failed: \(failure.reason)")
             }
-            try w.update(Document(Self.doctype, name: name, values))
-            return true
         }
+        try w.update(Document(doctype, name: name, values))
     }
 
     /// `webhooks.replay_delivery`: queues a stored delivery again, as if it had just arrived.

@@ -36,11 +36,16 @@ public final class WebhookWorkers: Sendable {
         /// How often an idle worker looks for deliveries stored by other processes or due for a retry.
         public var idlePoll: Duration
         public var policy: WebhookQueue.Policy
+        /// Deliveries a worker claims and applies per transaction: one commit for many under a
+        /// push storm, and one at a time when they trickle in (a batch never waits to fill up).
+        public var batchSize: Int
 
-        public init(workersPerSite: Int = 4, idlePoll: Duration = .milliseconds(500), policy: WebhookQueue.Policy = .init()) {
+        public init(workersPerSite: Int = 4, idlePoll: Duration = .milliseconds(500), policy: WebhookQueue.Policy = .init(),
+                    batchSize: Int = 20) {
             self.workersPerSite = max(1, workersPerSite)
             self.idlePoll = idlePoll
             self.policy = policy
+            self.batchSize = max(1, batchSize)
         }
     }
 
@@ -88,7 +93,7 @@ public final class WebhookWorkers: Sendable {
         while !isStopped && !retired() && !Task.isCancelled {
             do {
                 let site = try await sites.site(name)
-                if try await queue.processNext(site) {
+                if try await queue.processBatch(site, limit: configuration.batchSize) > 0 {
                     failures = 0
                     continue
                 }

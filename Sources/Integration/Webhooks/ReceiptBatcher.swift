@@ -1,0 +1,124 @@
+import Foundation
+import Frappe
+import Synchronization
+
+/// Group commit for webhook receipts (ARCHITECTURE §3.5, issue 13).
+///
+/// Deliveries that arrive while a receipt transaction is committing wait for it and are stored
+/// together in the next one: under a push storm each commit carries many receipts, while a lone
+/// delivery is stored at once and waits for nobody. Each delivery is still answered only after
+/// the transaction holding it has committed, and each is checked and inserted in its own
+/// savepoint, so a bad signature or a duplicate id refuses that delivery and no other.
+actor ReceiptBatcher {
+    struct Receipt: Sendable {
+        var body: Data
+        var signature: String?
+        var event: String
+        var deliveryID: String
+        var envelope: DeliveryEnvelope
+    }
+
+    enum Outcome: Sendable {
+        case stored
+        case duplicate
+        case refused(FrappeError)
+    }
+
+    /// The most receipts one transaction carries; more wait for the next.
+    static let maxBatch = 200
+
+    let site: Site
+    private var waiting: [(receipt: Receipt, answer: CheckedContinuation<Outcome, any Error>)] = []
+    private var draining = false
+
+    init(site: Site) {
+        self.site = site
+    }
+
+    /// Stores `receipt` with whatever else is waiting, and answers once that transaction committed.
+    func submit(_ receipt: Receipt) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { answer in
+            waiting.append((receipt, answer))
+            if !draining {
+                draining = true
+                Task { await drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(Self.maxBatch))
+            waiting.removeFirst(batch.count)
+            do {
+                let outcomes = try await Self.store(batch.map(\.receipt), site: site)
+                for (entry, outcome) in zip(batch, outcomes) { entry.answer.resume(returning: outcome) }
+            } catch {
+                // Nothing of the transaction committed: every delivery in it gets the error (a 503 when the database is away).
+                for entry in batch { entry.answer.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+
+    /// One transaction: the site's webhook policy read once, then each receipt checked and inserted.
+    static func store(_ receipts: [Receipt], site: Site) async throws -> [Outcome] {
+        try await site.write(user: "Guest") { w in
+            let policy: Result<WebhookPolicy, FrappeError>
+            do { policy = .success(try WebhookPolicy.load(w)) } catch let error as FrappeError { policy = .failure(error) }
+            let now = w.now()
+            return try receipts.map { receipt in
+                do {
+                    return try w.savepoint {
+                        let signed = try policy.get().check(body: receipt.body, signature: receipt.signature)
+                        try validate(receipt)
+                        try w.insert(Document(WebhookReceiver.doctype, name: receipt.deliveryID, [
+                            "delivery_id": .string(receipt.deliveryID), "event": .string(receipt.event),
+                            "action": .optional(receipt.envelope.action), "repository": .optional(receipt.envelope.repository),
+                            "repository_id": .optional(receipt.envelope.repositoryID), "status": DeliveryStatus.queued.value,
+                            "attempts": .int(0), "next_attempt_at": .datetime(now), "payload": .string(receipt.envelope.json),
+                            "received_at": .datetime(now), "signature_valid": .int(signed ? 1 : 0),
+                        ]))
+                        return .stored
+                    }
+                } catch where Site.abortsTransaction(error) {
+                    throw error
+                } catch let error as FrappeError where error.type == .duplicateEntryError {
+                    return .duplicate
+                } catch let error as FrappeError {
+                    return .refused(error)
+                } catch {
+                    // A database error that left the transaction usable: the same id stored by
+                    // another process a moment ago is a duplicate; anything else refuses this one.
+                    guard let mapped = FrappeError(database: error) else { throw error }
+                    return mapped.type == .duplicateEntryError ? .duplicate : .refused(mapped)
+                }
+            }
+        }
+    }
+
+    /// Headers GitHub always sends, kept whole (a Frappe name holds 140 characters).
+    static func validate(_ receipt: Receipt) throws {
+        guard !receipt.event.isEmpty, !receipt.deliveryID.isEmpty else {
+            throw FrappeError.validation("A GitHub delivery needs X-GitHub-Event and X-GitHub-Delivery headers")
+        }
+        for (header, value) in [("X-GitHub-Delivery", receipt.deliveryID), ("X-GitHub-Event", receipt.event)]
+        where value.count > WebhookReceiver.maxHeaderLength {
+            throw FrappeError.validation("\(header) is \(value.count) characters long; at most \(WebhookReceiver.maxHeaderLength) are kept whole, so the delivery was not stored")
+        }
+    }
+}
+
+/// One ``ReceiptBatcher`` per site in this process.
+final class ReceiptBatchers: Sendable {
+    private let batchers = Mutex<[String: ReceiptBatcher]>([:])
+
+    func batcher(for site: Site) -> ReceiptBatcher {
+        batchers.withLock { all in
+            if let existing = all[site.name], existing.site === site { return existing }
+            let made = ReceiptBatcher(site: site)
+            all[site.name] = made
+            return made
+        }
+    }
+}
