@@ -76,6 +76,17 @@ public final class DocumentWriter: DocumentReader {
         return docs[0]
     }
 
+    /// Inserts new documents of one DocType with multi-row statements, all or none: a name already
+    /// taken is a DuplicateEntryError and nothing is written.
+    @discardableResult
+    public func insert(_ docs: [Document]) throws -> [Document] {
+        guard let doctype = docs.first?.doctype else { return [] }
+        guard docs.allSatisfy({ $0.doctype == doctype }) else { throw FrappeError.validation("insert takes documents of one DocType") }
+        let meta = try self.meta(doctype)
+        guard !meta.isSingle else { throw FrappeError.validation("\(doctype) is a single DocType") }
+        return try save(docs, meta: meta, mode: .insert).0
+    }
+
     /// Updates a stored document with the values and child tables given (others are kept).
     @discardableResult
     public func update(_ doc: Document) throws -> Document {

@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// Deliveries that arrive while a receipt transaction is committing wait for it and are stored
 /// together in the next one: under a push storm each commit carries many receipts, while a lone
-/// delivery is stored at once and waits for nobody. Each delivery is still answered only after
-/// the transaction holding it has committed, and each is checked and inserted in its own
-/// savepoint, so a bad signature or a duplicate id refuses that delivery and no other.
+/// delivery is stored at once and waits for nobody (up to ``maxConcurrent`` transactions run side
+/// by side). Each delivery is still answered only after the transaction holding it has committed,
+/// and each is judged on its own: a bad signature or a duplicate id refuses that delivery and no other.
 actor ReceiptBatcher {
     struct Receipt: Sendable {
         var body: Data
@@ -25,11 +25,14 @@ actor ReceiptBatcher {
     }
 
     /// The most receipts one transaction carries; more wait for the next.
-    static let maxBatch = 200
+    static let maxBatch = ProcessInfo.processInfo.environment["SIDECAR_RECEIPT_BATCH"].flatMap(Int.init) ?? 200
+    /// Receipt transactions of one site in flight at once (the site's pool has 4 connections):
+    /// a delivery arriving while they are all busy waits for the next, with the others arriving then.
+    static let maxConcurrent = ProcessInfo.processInfo.environment["SIDECAR_RECEIPT_CONCURRENCY"].flatMap(Int.init) ?? 3
 
     let site: Site
     private var waiting: [(receipt: Receipt, answer: CheckedContinuation<Outcome, any Error>)] = []
-    private var draining = false
+    private var drainers = 0
 
     init(site: Site) {
         self.site = site
@@ -39,8 +42,8 @@ actor ReceiptBatcher {
     func submit(_ receipt: Receipt) async throws -> Outcome {
         try await withCheckedThrowingContinuation { answer in
             waiting.append((receipt, answer))
-            if !draining {
-                draining = true
+            if drainers < Self.maxConcurrent {
+                drainers += 1
                 Task { await drain() }
             }
         }
@@ -58,42 +61,70 @@ actor ReceiptBatcher {
                 for entry in batch { entry.answer.resume(throwing: error) }
             }
         }
-        draining = false
+        drainers -= 1
     }
 
-    /// One transaction: the site's webhook policy read once, then each receipt checked and inserted.
+    /// One transaction: the site's webhook policy read once, each receipt checked, the new ones
+    /// inserted with one multi-row statement.
     static func store(_ receipts: [Receipt], site: Site) async throws -> [Outcome] {
         try await site.write(user: "Guest") { w in
             let policy: Result<WebhookPolicy, FrappeError>
             do { policy = .success(try WebhookPolicy.load(w)) } catch let error as FrappeError { policy = .failure(error) }
             let now = w.now()
-            return try receipts.map { receipt in
+            var outcomes = [Outcome?](repeating: nil, count: receipts.count)
+            var accepted: [(index: Int, doc: Document)] = []
+            for (index, receipt) in receipts.enumerated() {
                 do {
-                    return try w.savepoint {
-                        let signed = try policy.get().check(body: receipt.body, signature: receipt.signature)
-                        try validate(receipt)
-                        try w.insert(Document(WebhookReceiver.doctype, name: receipt.deliveryID, [
-                            "delivery_id": .string(receipt.deliveryID), "event": .string(receipt.event),
-                            "action": .optional(receipt.envelope.action), "repository": .optional(receipt.envelope.repository),
-                            "repository_id": .optional(receipt.envelope.repositoryID), "status": DeliveryStatus.queued.value,
-                            "attempts": .int(0), "next_attempt_at": .datetime(now), "payload": .string(receipt.envelope.json),
-                            "received_at": .datetime(now), "signature_valid": .int(signed ? 1 : 0),
-                        ]))
-                        return .stored
-                    }
-                } catch where Site.abortsTransaction(error) {
-                    throw error
-                } catch let error as FrappeError where error.type == .duplicateEntryError {
-                    return .duplicate
+                    let signed = try policy.get().check(body: receipt.body, signature: receipt.signature)
+                    try validate(receipt)
+                    accepted.append((index, document(receipt, signed: signed, now: now)))
                 } catch let error as FrappeError {
-                    return .refused(error)
-                } catch {
-                    // A database error that left the transaction usable: the same id stored by
-                    // another process a moment ago is a duplicate; anything else refuses this one.
-                    guard let mapped = FrappeError(database: error) else { throw error }
-                    return mapped.type == .duplicateEntryError ? .duplicate : .refused(mapped)
+                    outcomes[index] = .refused(error)
                 }
             }
+            // Ids stored before, or twice in this batch, are duplicates (the rows stay locked until commit).
+            let stored = Set(try w.getMany(WebhookReceiver.doctype, names: accepted.compactMap(\.doc.name), forUpdate: true).keys.map { $0.lowercased() })
+            var seen = Set<String>()
+            var fresh: [(index: Int, doc: Document)] = []
+            for entry in accepted {
+                let key = (entry.doc.name ?? "").lowercased()
+                if stored.contains(key) || !seen.insert(key).inserted { outcomes[entry.index] = .duplicate } else { fresh.append(entry) }
+            }
+            do {
+                if !fresh.isEmpty { _ = try w.savepoint { try w.insert(fresh.map(\.doc)) } }
+                for entry in fresh { outcomes[entry.index] = .stored }
+            } catch where Site.abortsTransaction(error) {
+                throw error
+            } catch {
+                // The same id stored by another process meanwhile, or a value the table refuses: one by one.
+                for entry in fresh { outcomes[entry.index] = try insertOne(entry.doc, w) }
+            }
+            return outcomes.map { $0 ?? .refused(.internalError("The delivery was not stored")) }
+        }
+    }
+
+    static func document(_ receipt: Receipt, signed: Bool, now: NaiveDateTime) -> Document {
+        Document(WebhookReceiver.doctype, name: receipt.deliveryID, [
+            "delivery_id": .string(receipt.deliveryID), "event": .string(receipt.event),
+            "action": .optional(receipt.envelope.action), "repository": .optional(receipt.envelope.repository),
+            "repository_id": .optional(receipt.envelope.repositoryID), "status": DeliveryStatus.queued.value,
+            "attempts": .int(0), "next_attempt_at": .datetime(now), "payload": .string(receipt.envelope.json),
+            "received_at": .datetime(now), "signature_valid": .int(signed ? 1 : 0),
+        ])
+    }
+
+    /// One delivery in its own savepoint: stored, a duplicate, or refused with the reason.
+    static func insertOne(_ doc: Document, _ w: DocumentWriter) throws -> Outcome {
+        do {
+            try w.savepoint { _ = try w.insert(doc) }
+            return .stored
+        } catch where Site.abortsTransaction(error) {
+            throw error
+        } catch let error as FrappeError {
+            return error.type == .duplicateEntryError ? .duplicate : .refused(error)
+        } catch {
+            guard let mapped = FrappeError(database: error) else { throw error }
+            return mapped.type == .duplicateEntryError ? .duplicate : .refused(mapped)
         }
     }
 
