@@ -25,10 +25,10 @@ actor ReceiptBatcher {
     }
 
     /// The most receipts one transaction carries; more wait for the next.
-    static let maxBatch = ProcessInfo.processInfo.environment["SIDECAR_RECEIPT_BATCH"].flatMap(Int.init) ?? 200
+    static let maxBatch = 200
     /// Receipt transactions of one site in flight at once (the site's pool has 4 connections):
     /// a delivery arriving while they are all busy waits for the next, with the others arriving then.
-    static let maxConcurrent = ProcessInfo.processInfo.environment["SIDECAR_RECEIPT_CONCURRENCY"].flatMap(Int.init) ?? 3
+    static let maxConcurrent = 3
 
     let site: Site
     private var waiting: [(receipt: Receipt, answer: CheckedContinuation<Outcome, any Error>)] = []

@@ -41,7 +41,7 @@ public final class WebhookWorkers: Sendable {
         public var batchSize: Int
 
         public init(workersPerSite: Int = 4, idlePoll: Duration = .milliseconds(500), policy: WebhookQueue.Policy = .init(),
-                    batchSize: Int = ProcessInfo.processInfo.environment["SIDECAR_WEBHOOK_BATCH"].flatMap(Int.init) ?? 20) {
+                    batchSize: Int = 20) {
             self.workersPerSite = max(1, workersPerSite)
             self.idlePoll = idlePoll
             self.policy = policy
