@@ -165,7 +165,7 @@ struct TestRepository: Sendable {
 
 extension WebhookHarness.Running {
     /// Waits until a worker has finished the delivery (Applied, Skipped or Failed).
-    func processed(_ delivery: String, timeout: Duration = .seconds(15)) async throws -> Document {
+    func processed(_ delivery: String, timeout: Duration = .seconds(120)) async throws -> Document {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
