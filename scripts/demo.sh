@@ -36,10 +36,15 @@ scripts/services.sh --keep "$dir" -- true
 # shellcheck disable=SC1091
 . "$dir/env"
 bin="$(swift build --show-bin-path)"
+# shellcheck source=scripts/shared-dir.sh
+. scripts/shared-dir.sh
+if [ -z "${SIDECAR_SHARED_DIR:-}" ] || [ ! -f "$SIDECAR_SHARED_DIR/fixtures/frappe/schema-v15-erpnext.sql" ]; then
+    echo "the real Frappe v15 + ERPNext schema was not found: put ../shared beside the project (or set SIDECAR_SHARED_DIR)"; exit 1
+fi
 
 echo "== 1. a dev site on the private MariaDB (site time zone Asia/Kolkata: the times below are in it)"
 "$bin/github-sidecar" dev-site create --bench "$dir/bench" --site "$site" --db-socket "$SIDECAR_TEST_MARIADB_SOCKET" \
-    --db-root-username root --db-root-password "" --redis-cache "$SIDECAR_TEST_REDIS_URL" --time-zone Asia/Kolkata 2>/dev/null | tee "$dir/site.txt"
+    --frappe-schema "$SIDECAR_SHARED_DIR/fixtures/frappe" --db-root-username root --db-root-password "" --redis-cache "$SIDECAR_TEST_REDIS_URL" --time-zone Asia/Kolkata 2>/dev/null | tee "$dir/site.txt"
 auth=$(sed -n 's/^auth header: //p' "$dir/site.txt")
 "$bin/github-sidecar" install --bench "$dir/bench" --site "$site" 2>/dev/null
 

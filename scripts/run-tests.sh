@@ -10,14 +10,8 @@ cd "$(dirname "$0")/.."
 # first on PATH, so the Swift tests that run `python3` use it too.
 if [ -x .build/venv/bin/python3 ]; then export PATH="$PWD/.build/venv/bin:$PATH"; fi
 
-# The shared fixtures: ../shared beside the project, or, for a clone made elsewhere (a temporary
-# directory), ../shared beside the repository it was cloned from. Tests read SIDECAR_SHARED_DIR.
-if [ -z "${SIDECAR_SHARED_DIR:-}" ]; then
-    origin=$(git config --get remote.origin.url 2>/dev/null || true)
-    for candidate in ../shared "${origin:+$origin/../shared}"; do
-        if [ -n "$candidate" ] && [ -d "$candidate/fixtures" ]; then export SIDECAR_SHARED_DIR="$(cd "$candidate" && pwd)"; break; fi
-    done
-fi
+# shellcheck source=scripts/shared-dir.sh
+. scripts/shared-dir.sh
 
 if [ "${1:-}" = "--summarize" ]; then
     exec python3 scripts/test_summary.py --swift "$2" --pytest "$3"
