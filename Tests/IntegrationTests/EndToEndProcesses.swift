@@ -38,17 +38,24 @@ enum EndToEnd {
 final class SidecarProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
+    /// What the process logs, in its bench folder (removed with the bench).
+    let log: URL
 
     init(bench: URL, port: Int, workers: Int = 4, extra: [String] = [], environment: [String: String] = [:]) throws {
         self.port = port
+        log = bench.appendingPathComponent("github-sidecar-\(port).log")
         process.executableURL = EndToEnd.sidecarBinary
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.arguments = ["serve", "--bench", bench.path, "--listen", "127.0.0.1:\(port)", "--webhook-workers", String(workers)] + extra
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
         try process.run()
         ChildProcesses.register(process.processIdentifier)
     }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     func waitUntilListening() async throws {
         for _ in 0..<400 {

@@ -358,6 +358,11 @@ struct IntegrityTests {
             return (row?["status"].string, row?["error"].text)
         }
         #expect(try run().status == "Running", "while the database is away nothing can be recorded")
+        // The desk's answer can come before the sync has even used the page it was sent: only once
+        // the sync has failed against the dead database (and its end waits to be recorded) may it come back.
+        try await waitUntil("the sync failed while the database was away", deadline: .seconds(120)) {
+            h.sidecar.logText.contains("sync run \(runName) could not be closed yet")
+        }
 
         try setLocked(false)
         try await waitUntil("the job is queued again once the database is back", deadline: .seconds(90)) {
