@@ -17,7 +17,7 @@ extension GitHubPages {
     }
 
     /// The page number in a `Link` URL (`…?page=30`).
-    static func pageNumber(in url: String) -> Int? {
+    public static func pageNumber(in url: String) -> Int? {
         URLComponents(string: url)?.queryItems?.first { $0.name == "page" }?.value.flatMap(Int.init)
     }
 

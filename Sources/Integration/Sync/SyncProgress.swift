@@ -1,4 +1,5 @@
 import Foundation
+import GitHub
 
 /// How far a sync has got, reported after each write so a job can show the desk a progress bar
 /// (Frappe realtime `progress`). A concurrent walk may report pages out of order; `pages` counts
@@ -25,7 +26,6 @@ public struct SyncProgress: Sendable, Equatable {
 
     /// The page number in a `rel="last"` URL (`…?page=30`).
     public static func lastPage(_ url: String?) -> Int? {
-        guard let url, let items = URLComponents(string: url)?.queryItems else { return nil }
-        return items.first { $0.name == "page" }?.value.flatMap(Int.init)
+        url.flatMap { GitHubPages<JSONValue>.pageNumber(in: $0) }
     }
 }
