@@ -5,15 +5,24 @@ import MariaDB
 /// (same generator as Frappe's schema code) and the meta rows in `tabDocType`, `tabDocField`,
 /// `tabDocPerm`, so the site's meta reader sees them exactly like a real site's.
 public enum AppInstaller {
-    /// Creates missing tables. DDL commits implicitly in MariaDB, so this runs outside any transaction.
+    /// Creates missing tables, and adds the columns of fields a newer version of the app added to
+    /// a table that exists (as `bench migrate`'s `updatedb` does; nothing is dropped or changed).
+    /// DDL commits implicitly in MariaDB, so this runs outside any transaction.
     public static func createTables(for doctypes: [DocTypeJSON], conn: Connection) throws -> [String] {
         var created: [String] = []
         let existing = Set(try conn.query("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()")
             .compactMap { $0["t"].string })
         for doctype in doctypes where !doctype.meta.isSingle && !doctype.meta.isVirtual {
-            guard !existing.contains(doctype.meta.tableName) else { continue }
-            try conn.executeText(try Schema.createTable(doctype.meta))
-            created.append(doctype.meta.tableName)
+            guard existing.contains(doctype.meta.tableName) else {
+                try conn.executeText(try Schema.createTable(doctype.meta))
+                created.append(doctype.meta.tableName)
+                continue
+            }
+            let columns = Set(try conn.query("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
+                                             [.string(doctype.meta.tableName)]).compactMap { $0["c"].string?.lowercased() })
+            for field in doctype.meta.valueFields where !columns.contains(field.fieldname.lowercased()) {
+                for statement in try Schema.addColumn(field, to: doctype.meta) { try conn.executeText(statement) }
+            }
         }
         return created
     }

@@ -208,6 +208,17 @@ struct GitHubAppTests {
             let restored = try await h.synced()
             #expect(Set(restored.keys) == ["GHT 1", "GHT 2", "GHT 3", "GHT 4", "GHT 5"])
             #expect(try await h.landlordRecord()?.lastSyncHash == original)
+            // It ran as a job of the site: one GitHub Sync Run, from Queued to Succeeded, with its answer.
+            let jobs = try await h.site.read { r in
+                try r.list("GitHub Sync Run", where: ["job_type": .equals(.string("Template Sync"))],
+                           fields: ["name", "trigger", "status", "attempts", "template_repository", "commit_sha", "result", "progress"])
+            }
+            #expect(jobs.count == 1)
+            #expect(jobs.first?["trigger"].string == "Rollback" && jobs.first?["status"].string == "Succeeded")
+            #expect(jobs.first?["attempts"].int == 1 && jobs.first?["progress"].int == 100)
+            #expect(jobs.first?["template_repository"].string == GitHubAppHarness.repository && jobs.first?["commit_sha"].string == original)
+            let recorded = try jobs.first?["result"].text.map { try Frappe.JSONValue.decode(Data($0.utf8)) }
+            #expect(recorded.map { names("update", $0) } == names("update", done), "the row keeps what the desk was answered")
 
             // The roll-back holds: the head check leaves it alone while the branch has not moved.
             #expect(try await h.service.checkHeads().isEmpty)

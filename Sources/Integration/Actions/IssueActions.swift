@@ -42,10 +42,12 @@ struct IssueActions {
     /// `bulk_create_issues(repository, issues)`: one answer per item, in order. An item that fails
     /// (a missing title, an unknown user, GitHub refusing it) is reported and never stops the others;
     /// a bulk called again with the same items creates none of them twice.
-    func bulkCreate(repository given: String, items: [JSONValue]) async throws -> JSONValue {
+    /// `previousAttemptSince`: the earliest time these issues could have been sent (a job passes
+    /// the window before it was queued, so a run after a long wait still finds what it made).
+    func bulkCreate(repository given: String, items: [JSONValue], previousAttemptSince: Date? = nil) async throws -> JSONValue {
         let (repository, owner, repo) = try await site.read { r in try ActionSupport.repository(given, reader: r) }
         let batch = ActionSupport.operationID([site.name, repository.lowercased(), JSONValue.array(items).pythonJSON()])
-        let since = Date().addingTimeInterval(-Self.bulkRepeatWindow)
+        let since = previousAttemptSince ?? Date().addingTimeInterval(-Self.bulkRepeatWindow)
         var results: [JSONValue] = []
         var counts = (created: 0, existing: 0, failed: 0)
         for (index, item) in items.enumerated() {

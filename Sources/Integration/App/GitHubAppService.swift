@@ -111,16 +111,40 @@ public final class GitHubAppService: Sendable {
 
     // MARK: Sync
 
-    /// Sync Now (once per 5 minutes per site) or a roll-back to `ref`.
-    func syncNow(site: Site, user: String, ref: String?) async throws -> JSONValue {
+    /// Sync Now (once per 5 minutes per site) or a roll-back to `ref`, queued as a job of the
+    /// site (the GitHub Sync Run list shows it Queued, Running, then Succeeded or Failed).
+    func queueSyncNow(site: Site, user: String, ref: String?) async throws -> SyncJobs.Queued {
         let record = try await linked(site.name)
         try requireSyncable(record)
+        guard let repository = record.repository, let branch = record.defaultBranch else {
+            throw FrappeError.validation("Choose a repository and branch first (github_app.configure)")
+        }
+        try Self.check(ref: ref, branch: branch)
+        guard try await site.read({ try SyncJobs.hasJobTypes($0) }) else {
+            throw FrappeError.validation("GitHub Sync Run has no Job Type field yet: run bench migrate (or github-sidecar install) first")
+        }
         if let wait = try await landlord().claimManualSync(installationID: record.installationID, interval: manualSyncInterval) {
             let seconds = Int(wait)
             throw FrappeError(.tooManyRequestsError, "Sync Now runs at most once every \(Int(manualSyncInterval / 60)) minutes; try again in \(seconds) s",
                               extras: ["retry_after": String(seconds)])
         }
-        return try await desk { try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: false).json }
+        let arguments: JSONValue = .object(ref.map { ["ref": .string($0)] } ?? [:])
+        let trigger: TemplateSync.Trigger = ref == nil ? .syncNow : .rollback
+        return try await ActionJobs.enqueue(.templateSync, target: repository, arguments: arguments, trigger: trigger.rawValue, user: user, site: site)
+    }
+
+    /// Runs the site's template-sync job `run`; the sync closes the row when it applies the files.
+    func runTemplateJob(_ run: String, site: Site, ref: String?, user: String) async throws {
+        let record = try await linked(site.name)
+        try requireSyncable(record)
+        _ = try await sync(record, site: site, ref: ref, trigger: ref == nil ? .syncNow : .rollback, user: user, dryRun: false, job: run)
+    }
+
+    /// A roll-back names a commit, or the branch itself.
+    static func check(ref: String?, branch: String) throws {
+        if let ref, !TemplateSync.isSHA(ref), ref != branch {
+            throw FrappeError.validation("ref must be a commit SHA (40 hex characters) or the configured branch")
+        }
     }
 
     /// Another sync of this installation holds its lock (in this or another process).
@@ -152,16 +176,14 @@ public final class GitHubAppService: Sendable {
     }
 
     /// One sync of the installation's repository into `site`, one at a time per installation.
-    func sync(_ record: AppInstallationRecord, site: Site, ref: String?, trigger: TemplateSync.Trigger, user: String, dryRun: Bool)
-        async throws -> TemplateSync.Result {
+    func sync(_ record: AppInstallationRecord, site: Site, ref: String?, trigger: TemplateSync.Trigger, user: String, dryRun: Bool,
+              job: String? = nil) async throws -> TemplateSync.Result {
         guard let repository = record.repository, let branch = record.defaultBranch else {
             throw FrappeError.validation("Choose a repository and branch first (github_app.configure)")
         }
         let parts = repository.split(separator: "/").map(String.init)
         guard parts.count == 2 else { throw FrappeError.validation("Repository must be owner/repo") }
-        if let ref, !TemplateSync.isSHA(ref), ref != branch {
-            throw FrappeError.validation("ref must be a commit SHA (40 hex characters) or the configured branch")
-        }
+        try Self.check(ref: ref, branch: branch)
         if !dryRun { try await prepareSite(site) }
         let sync = TemplateSync(site: site, github: try installationClient(record.installationID), owner: parts[0], repo: parts[1], user: user)
         let store = try await landlord()
@@ -169,7 +191,7 @@ public final class GitHubAppService: Sendable {
         do {
             outcome = try await store.withLock("ghapp-sync-\(record.installationID)") {
                 let counter = RequestCounter()
-                var result = try await sync.run(ref: ref ?? branch, trigger: trigger, dryRun: dryRun, counter: counter)
+                var result = try await sync.run(ref: ref ?? branch, trigger: trigger, dryRun: dryRun, counter: counter, job: job)
                 if !dryRun {
                     // A roll-back holds until the branch moves: remember the head it left behind.
                     var rollbackHead: String?

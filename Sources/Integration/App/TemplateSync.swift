@@ -90,7 +90,9 @@ struct TemplateSync: Sendable {
     // MARK: Running
 
     /// Applies `commit` (a SHA, or a branch name resolved to its head first).
-    func run(ref: String, trigger: Trigger, dryRun: Bool, counter: RequestCounter = RequestCounter()) async throws -> Result {
+    /// `job`: the GitHub Sync Run this sync runs as (Sync Now), closed in the transaction that
+    /// applies the files; without one, a finished row is added.
+    func run(ref: String, trigger: Trigger, dryRun: Bool, counter: RequestCounter = RequestCounter(), job: String? = nil) async throws -> Result {
         let client = github.counting(into: counter)
         let commit = Self.isSHA(ref) ? ref : try await client.branchHead(owner: owner, repo: repo, branch: ref).object.sha
         let tree = try await client.tree(owner: owner, repo: repo, sha: commit, recursive: true)
@@ -124,7 +126,7 @@ struct TemplateSync: Sendable {
             result.githubCalls = calls
             result.dryRun = dryRun
             if dryRun { throw DryRunFinished(result: result) }
-            try self.recordRun(w, result: result)
+            try self.recordRun(w, result: result, job: job)
             return result
         }
         do {
@@ -307,13 +309,10 @@ struct TemplateSync: Sendable {
         return outcome
     }
 
-    /// One GitHub Sync Run row per sync.
-    func recordRun(_ w: DocumentWriter, result: Result) throws {
-        var run = Document("GitHub Sync Run")
-        run["trigger"] = .string(result.trigger)
-        run["user"] = .string(user)
+    /// One GitHub Sync Run row per sync: the job's own row, or a new one.
+    func recordRun(_ w: DocumentWriter, result: Result, job: String? = nil) throws {
+        var run = Document("GitHub Sync Run", name: job)
         run["status"] = .string(result.errors.isEmpty ? "Succeeded" : "Failed")
-        run["started_at"] = .datetime(w.now())
         run["finished_at"] = .datetime(w.now())
         run["github_calls"] = .int(Int64(result.githubCalls))
         run["rows_inserted"] = .int(Int64(result.created.count))
@@ -322,10 +321,19 @@ struct TemplateSync: Sendable {
         let meta = try w.meta("GitHub Sync Run")
         if meta.field("rows_failed") != nil { run["rows_failed"] = .int(Int64(result.errors.count)) }
         if meta.field("commit_sha") != nil { run["commit_sha"] = .string(result.commit) }
-        if meta.field("template_repository") != nil { run["template_repository"] = .string(fullName) }
         if !result.errors.isEmpty {
             run["error"] = .string(result.errors.prefix(20).map { "\($0.path): \($0.message)" }.joined(separator: "\n"))
         }
+        if job != nil {
+            run["progress"] = .int(100)
+            run["result"] = .string(result.json.pythonJSON())
+            try w.update(run)
+            return
+        }
+        run["trigger"] = .string(result.trigger)
+        run["user"] = .string(user)
+        run["started_at"] = .datetime(w.now())
+        if meta.field("template_repository") != nil { run["template_repository"] = .string(fullName) }
         try w.insert(run)
     }
 

@@ -26,6 +26,8 @@ enum JobRetry {
         case GitHubError.rateLimited(_, let resetAt):
             return .retry(at: max(now, resetAt).addingTimeInterval(1),
                           reason: "Waiting for GitHub's rate limit to reset", counts: false)
+        case is GitHubAppService.SyncBusy:
+            return .retry(at: now.addingTimeInterval(5), reason: "Waiting for the template sync that is running", counts: false)
         case GitHubError.secondaryRateLimited(let retryAfter):
             return .retry(at: now.addingTimeInterval(max(1, Double(retryAfter.components.seconds))),
                           reason: "GitHub asked us to slow down", counts: false)

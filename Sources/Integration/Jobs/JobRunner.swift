@@ -12,7 +12,7 @@ import Logging
 /// sites added to the bench — and queues again the jobs of processes that died.
 public actor JobRunner {
     public nonisolated let concurrency: Int
-    private let client: @Sendable (Site) async throws -> GitHubClient
+    private let environment: JobEnvironment
     private var running: [String: Int] = [:]
     /// A kick arrived since the site's runners last looked for due jobs.
     private var kicked: Set<String> = []
@@ -24,8 +24,13 @@ public actor JobRunner {
     /// `client` gives the GitHub client a job of a site uses: one that answers a spent rate limit
     /// at once (the job is then queued again for the reset) rather than sleeping in a runner.
     public init(concurrency: Int = 3, client: @escaping @Sendable (Site) async throws -> GitHubClient) {
+        self.init(concurrency: concurrency, environment: JobEnvironment(client: client))
+    }
+
+    /// `environment.app` runs the site's template-sync jobs (Sync Now).
+    public init(concurrency: Int = 3, environment: JobEnvironment) {
         self.concurrency = max(0, concurrency)
-        self.client = client
+        self.environment = environment
     }
 
     /// Makes sure the site's due jobs are being run.
@@ -36,11 +41,11 @@ public actor JobRunner {
         running[site.name, default: 0] += 1
         let id = nextTask
         nextTask += 1
-        let client = self.client
+        let environment = self.environment
         tasks[id] = Task.detached {
             repeat {
                 await self.looking(site.name)
-                while !Task.isCancelled, await SyncJobs.runNext(site: site, client: client) {}
+                while !Task.isCancelled, await SyncJobs.runNext(site: site, environment: environment) {}
             } while await self.keepGoing(site.name)
             await self.ended(id)
         }

@@ -20,8 +20,28 @@ public enum SyncJobs {
     public struct Queued: Sendable, Equatable {
         public var name: String
         public var repository: String
-        /// False when a sync of the repository was already waiting: that one is the answer.
+        /// False when the same job was already waiting: that one is the answer.
         public var created: Bool
+        public var kind: JobKind = .repositorySync
+    }
+
+    /// Whether the site's GitHub Sync Run has `job_type` and `arguments` (a bridge migrated to
+    /// this version); before that every row is a repository sync.
+    static func hasJobTypes(_ r: DocumentReader) throws -> Bool {
+        let meta = try r.meta(doctype)
+        return meta.field("job_type") != nil && meta.field("arguments") != nil
+    }
+
+    /// The fields a runner reads of a job: those of every kind the site's meta has.
+    static func jobFields(_ r: DocumentReader, _ base: [String]) throws -> [String] {
+        try hasJobTypes(r) ? base + ["job_type", "arguments", "template_repository"] : base
+    }
+
+    /// The named lock job `job` runs under (its repository's, or the site's template lock).
+    static func lockName(_ job: Document, site: Site) -> String? {
+        let kind = JobKind(stored: job["job_type"].string)
+        guard let target = (kind == .templateSync ? job["template_repository"] : job["repository"]).string, !target.isEmpty else { return nil }
+        return ActionJobs.lockName(kind, target: target, site: site)
     }
 
     // MARK: Queueing
@@ -75,24 +95,29 @@ public enum SyncJobs {
 
     /// Runs one due job of `site`, if one can run now: true when a job was taken (whatever its
     /// outcome), false when none is due or every due one's repository is being synced elsewhere.
-    static func runNext(site: Site, client: @Sendable (Site) async throws -> GitHubClient) async -> Bool {
+    static func runNext(site: Site, environment: JobEnvironment) async -> Bool {
         let due: [Document]
         do {
             due = try await site.read { r in
                 try r.list(doctype, where: ["status": .equals(SyncRunStatus.queued.value), "next_attempt_at": .atMost(.datetime(site.clock.now()))],
-                           fields: ["name", "repository", "trigger", "user", "attempts"], orderBy: "next_attempt_at", limit: 20)
+                           fields: try jobFields(r, ["name", "repository", "trigger", "user", "attempts"]), orderBy: "next_attempt_at", limit: 20)
             }
         } catch {
             logger.warning("jobs of \(site.name) could not be read: \(FrappeError(github: error).message)")
             return false
         }
         for job in due {
+            let kind = JobKind(stored: job["job_type"].string)
+            guard kind == .repositorySync else {
+                if await ActionJobs.run(job, kind: kind, site: site, environment: environment) { return true }
+                continue
+            }
             guard let name = job.name, let repository = job["repository"].string else { continue }
             let user = job["user"].string.flatMap { $0.isEmpty ? nil : $0 } ?? "Administrator"
             let trigger = RepositorySync.Trigger(rawValue: job["trigger"].string ?? "") ?? .manual
             let reporter = JobProgress(site: site, run: name, repository: repository, user: user)
             do {
-                let sync = RepositorySync(site: site, client: try await client(site), repository: repository, trigger: trigger, user: user,
+                let sync = RepositorySync(site: site, client: try await environment.client(site), repository: repository, trigger: trigger, user: user,
                                           progress: { await reporter.report($0) })
                 guard let summary = try await sync.run(job: name) else { continue }   // its repository is busy: try the next
                 await reporter.finished(summary)
@@ -136,13 +161,16 @@ public enum SyncJobs {
     @discardableResult
     static func recover(site: Site) async throws -> Int {
         let running = try await site.read { r in
-            try r.list(doctype, where: ["status": .equals(SyncRunStatus.running.value)], fields: ["name", "repository"])
+            try r.list(doctype, where: ["status": .equals(SyncRunStatus.running.value)], fields: try jobFields(r, ["name", "repository"]))
         }
         var recovered = 0
         for job in running {
-            guard let name = job.name, let repository = job["repository"].string,
+            // A template sync the App ran from its own queue records a finished row only; one
+            // without a lock target was never a job of this queue.
+            guard let name = job.name, let lock = lockName(job, site: site),
                   !SyncRunCloser.isClosing(name, site: site) else { continue }
-            let done = try await site.withNamedLock(RepositorySync.lockName(site: site, repository: repository)) {
+            let target = job["repository"].string ?? job["template_repository"].string ?? ""
+            let done = try await site.withNamedLock(lock) {
                 try await site.write(user: "Administrator") { w -> Bool in
                     guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.running.rawValue else { return false }
                     try w.update(Document(doctype, name: name, requeued(at: w.now(), reason: interrupted)))
@@ -151,7 +179,7 @@ public enum SyncJobs {
             }
             if done == true {
                 recovered += 1
-                logger.notice("job \(name) (\(repository)) on \(site.name) was interrupted by a process that ended; queued again")
+                logger.notice("job \(name) (\(target)) on \(site.name) was interrupted by a process that ended; queued again")
             }
         }
         return recovered

@@ -22,11 +22,12 @@ enum APIMethods {
             RPCMethod("api.bulk_import_github_data", verbs: ["POST"], arguments: ["repo_full_name", "import_type", .optional("force_update")],
                       permission: .admin(to: "import GitHub data in bulk")) { call in
                 let type = try call.args.require("import_type")
-                guard let kind = BulkImport.Kind(rawValue: type) else {
+                guard BulkImport.Kind(rawValue: type) != nil else {
                     throw FrappeError.validation("import_type must be issues or pull_requests, not \(type)")
                 }
-                return try await BulkImport(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
-                    .run(repository: try call.args.require("repo_full_name"), kind: kind, forceUpdate: call.args.bool("force_update"))
+                // A job: a large repository's import outlives the desk's wait and goes on.
+                let arguments: JSONValue = .object(["import_type": .string(type), "force_update": .bool(call.args.bool("force_update"))])
+                return try await context.runJob(.bulkImport, target: try call.args.require("repo_full_name"), arguments: arguments, call: call)
             },
             RPCMethod("api.link_github_user_to_erp", verbs: ["POST"], arguments: ["github_username", "erp_user"],
                       permission: .writeUser("erp_user")) { call in

@@ -103,8 +103,10 @@ enum GitHubAPIMethods {
             RPCMethod("github_api.bulk_create_issues", verbs: ["POST"], arguments: ["repository", "issues"],
                       permission: .actOnRepository("repository", to: "create issues")) { call in
                 guard let items = try call.args.list("issues"), !items.isEmpty else { throw FrappeError.validation("issues must be a non-empty list") }
-                return try await IssueActions(site: call.site, client: context.deskClient(call.site), user: call.caller.user)
-                    .bulkCreate(repository: try call.args.require("repository"), items: items)
+                // A job; `sent_since` lets a run after a crash or a long wait find what was already made.
+                let arguments: JSONValue = .object(["issues": .array(items),
+                                                    "sent_since": .number(Date().addingTimeInterval(-IssueActions.bulkRepeatWindow).timeIntervalSince1970.rounded(.down))])
+                return try await context.runJob(.bulkCreate, target: try call.args.require("repository"), arguments: arguments, call: call)
             },
             RPCMethod("github_api.assign_issue", verbs: ["POST"], arguments: ["repo_full_name", "issue_number", "assignees"],
                       permission: .actOnRepository("repo_full_name", to: "assign issues")) { call in

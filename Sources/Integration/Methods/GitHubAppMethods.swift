@@ -31,7 +31,10 @@ enum GitHubAppMethods {
             },
             RPCMethod("github_app.sync_now", verbs: ["POST"], arguments: [.optional("ref")],
                       permission: .admin(to: "sync templates from GitHub")) { call in
-                try await service().syncNow(site: call.site, user: call.caller.user, ref: ref(call))
+                // A job: a large template repository outlives the desk's wait and goes on.
+                let job = try await service().queueSyncNow(site: call.site, user: call.caller.user, ref: ref(call))
+                await context.jobs.kick(call.site)
+                return try await JobAnswer.wait(for: job, site: call.site, bound: context.syncWait)
             },
             RPCMethod("github_app.plan", arguments: [.optional("ref")], permission: .admin(to: "plan a template sync")) { call in
                 try await service().plan(site: call.site, user: call.caller.user, ref: ref(call))

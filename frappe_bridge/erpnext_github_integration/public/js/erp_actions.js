@@ -42,7 +42,7 @@
 						(v) =>
 							gh()
 								.call("api.bulk_import_github_data", { repo_full_name: repo, import_type: import_type, force_update: v.force_update ? 1 : 0 })
-								.then((m) => gh().show(__("Import finished"), m)),
+								.then((m) => gh().job_answer(m, frm, (r) => gh().show(__("Import finished"), r))),
 						__("Import from GitHub"),
 						__("Import")
 					)

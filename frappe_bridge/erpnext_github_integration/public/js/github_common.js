@@ -97,13 +97,14 @@ frappe.provide("erpnext_github_integration");
 		});
 	};
 
-	// Tells where to follow a queued sync, then shows its outcome once the Sync Run changes to
-	// Succeeded or Failed (doc_update on the run's room).
-	ns.follow_sync_run = function (m, frm) {
+	// Tells where to follow a queued job (a sync, an import, a template sync), then shows its
+	// outcome once the GitHub Sync Run changes to Succeeded or Failed (doc_update on the run's
+	// room): `on_done(result)` when given, else the sync summary.
+	ns.follow_sync_run = function (m, frm, on_done) {
 		const link = `<a href="/app/github-sync-run/${encodeURIComponent(m.sync_run)}">${esc(m.sync_run)}</a>`;
 		frappe.msgprint({
-			title: __("Sync continues in the background"),
-			message: __("The sync of {0} takes longer; it goes on as GitHub Sync Run {1}, with its progress shown here.", [esc(m.repository), link]),
+			title: __("Continues in the background"),
+			message: __("{0}; it goes on as GitHub Sync Run {1}, with its progress shown here.", [esc(m.message || m.repository), link]),
 			indicator: "blue",
 		});
 		frappe.realtime.doc_subscribe("GitHub Sync Run", m.sync_run);
@@ -113,17 +114,25 @@ frappe.provide("erpnext_github_integration");
 				if (run.status !== "Succeeded" && run.status !== "Failed") return;
 				frappe.realtime.off("doc_update", handler);
 				frappe.realtime.doc_unsubscribe("GitHub Sync Run", m.sync_run);
-				if (run.status === "Succeeded") {
-					let summary = run;
-					try { summary = JSON.parse(run.result || "{}"); } catch (e) { /* keep the row */ }
-					ns.show_sync_summary(summary);
+				let result = null;
+				try { result = JSON.parse(run.result || "null"); } catch (e) { /* keep the row */ }
+				if (run.status === "Succeeded" || (result && !result.exc_type)) {
+					(on_done || ns.show_sync_summary)(result || run);
 					if (frm && !frm.is_dirty()) frm.reload_doc();
 				} else {
-					frappe.msgprint({ title: __("Sync failed"), message: esc(run.error), indicator: "red" });
+					frappe.msgprint({ title: __("Failed"), message: esc(run.error), indicator: "red" });
 				}
 			});
 		};
 		frappe.realtime.on("doc_update", handler);
+	};
+
+	// What a call that runs as a job answered: its result, or (when it takes longer) where to
+	// follow it, with `show(result)` called once it has finished.
+	ns.job_answer = function (m, frm, show) {
+		if (m && m.queued && m.sync_run) ns.follow_sync_run(m, frm, show);
+		else show(m);
+		return m;
 	};
 
 	ns.sync_members = function (repo_full_name, frm) {

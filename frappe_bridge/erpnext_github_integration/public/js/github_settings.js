@@ -31,10 +31,11 @@ frappe.ui.form.on("GitHub Settings", {
 		}, group);
 
 		frm.add_custom_button(__("Sync Now"), () =>
-			ns.call("github_app.sync_now", {}, __("Syncing templates…")).then((m) => {
-				ns.show(__("Template sync"), m);
-				reload();
-			}), group);
+			ns.call("github_app.sync_now", {}, __("Syncing templates…")).then((m) =>
+				ns.job_answer(m, null, (r) => {
+					ns.show(__("Template sync"), r);
+					reload();
+				})), group);
 
 		frm.add_custom_button(__("Plan"), () =>
 			frappe.prompt(
@@ -44,10 +45,11 @@ frappe.ui.form.on("GitHub Settings", {
 						ns.show(__("What a sync would do"), m);
 						if (values.ref) {
 							frappe.confirm(__("Apply commit {0} now (roll back to it)?", [ns.esc(values.ref)]), () =>
-								ns.call("github_app.sync_now", { ref: values.ref }, __("Syncing templates…")).then((r) => {
-									ns.show(__("Template sync"), r);
-									reload();
-								}));
+								ns.call("github_app.sync_now", { ref: values.ref }, __("Syncing templates…")).then((m) =>
+									ns.job_answer(m, null, (r) => {
+										ns.show(__("Template sync"), r);
+										reload();
+									})));
 						}
 					}),
 				__("Plan a template sync"),
