@@ -146,7 +146,7 @@ final class Bench: Sendable {
             return ("bench-\(n)-\(UUID().uuidString.prefix(8))", pull ? "pull_request" : "issues", body, pull)
         }
         let numbers = Array(first..<(first + total))
-        let ids = Mutex([String](repeating: "", count: total))
+        let postedIDs = Mutex([String](repeating: "", count: total))
         let cpuBefore = cpuSeconds()
         let clock = ContinuousClock()
         let start = clock.now
@@ -164,7 +164,7 @@ final class Bench: Sendable {
                 let due = start + interval * i
                 if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
                 let d = delivery(n)
-                ids.withLock { $0[i] = d.id }
+                postedIDs.withLock { $0[i] = d.id }
                 group.addTask { [self] in
                     let sent = clock.now
                     let status = (try? await post(id: d.id, event: d.event, body: d.body)) ?? 0
@@ -189,7 +189,7 @@ final class Bench: Sendable {
         let elapsed = clock.now - start
         let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
-        let ids = ids.withLock { $0 }.map { MariaDBValue.string($0) }
+        let ids = postedIDs.withLock { $0 }.map { MariaDBValue.string($0) }
         let repo = repository
         // The benchmark checks the outcome with SQL of its own, on a connection of its own.
         let database = site.config.database
