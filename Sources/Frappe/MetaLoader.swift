@@ -125,20 +125,31 @@ public enum MetaLoader {
 
 /// A site's meta, loaded once per DocType and kept until refreshed.
 public final class MetaRegistry: Sendable {
-    private let cache = Mutex<[String: DocTypeMeta]>([:])
+    private struct State {
+        var metas: [String: DocTypeMeta] = [:]
+        /// Bumped by every invalidation: a load that began before one read what may be stale
+        /// and is used for its own request but not kept.
+        var generation = 0
+    }
+
+    private let cache = Mutex(State())
 
     public init() {}
 
     /// Cached meta, loading it through `conn` on a miss.
     public func meta(_ doctype: String, using conn: Connection) throws -> DocTypeMeta {
-        if let hit = cache.withLock({ $0[doctype] }) { return hit }
+        let (hit, generation) = cache.withLock { ($0.metas[doctype], $0.generation) }
+        if let hit { return hit }
         let meta = try MetaLoader.load(doctype, from: conn)
-        cache.withLock { $0[doctype] = meta }
+        cache.withLock { if $0.generation == generation { $0.metas[doctype] = meta } }
         return meta
     }
 
     /// Forget one DocType (after a Custom Field or Property Setter change) or all of them.
     public func invalidate(_ doctype: String? = nil) {
-        cache.withLock { if let doctype { $0[doctype] = nil } else { $0.removeAll() } }
+        cache.withLock {
+            $0.generation += 1
+            if let doctype { $0.metas[doctype] = nil } else { $0.metas.removeAll() }
+        }
     }
 }

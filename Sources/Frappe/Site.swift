@@ -23,6 +23,12 @@ public final class Site: Sendable {
         var database: SiteFreshness.DatabaseVersion?
         var nextFileCheck: ContinuousClock.Instant
         var nextDatabaseCheck: ContinuousClock.Instant
+        /// A check has been claimed and has not stored what it saw yet. A second one must not
+        /// start: on a loaded machine the first can finish after it and put back an older
+        /// version, and a later change that restores that older state (a Property Setter
+        /// added, then deleted) would then look like no change at all.
+        var checkingFiles = false
+        var checkingDatabase = false
     }
 
     /// The merged site config, re-read when `site_config.json` or `common_site_config.json` change.
@@ -67,21 +73,27 @@ public final class Site: Sendable {
         metas.invalidate()
     }
 
-    /// Claims a check that is due (only one caller gets it), pushing the next one an interval out.
-    private func claim(_ which: WritableKeyPath<State, ContinuousClock.Instant>) -> Bool {
+    /// Claims a check that is due and not already running (only one caller gets it), pushing the
+    /// next one an interval out. The caller ends it with ``endCheck(_:)``.
+    private func claim(_ which: WritableKeyPath<State, ContinuousClock.Instant>, busy: WritableKeyPath<State, Bool>) -> Bool {
         guard let interval = SiteFreshness.interval else { return false }
         let now = ContinuousClock.now
         return state.withLock { s in
-            guard now >= s[keyPath: which] else { return false }
+            guard now >= s[keyPath: which], !s[keyPath: busy] else { return false }
             s[keyPath: which] = now + interval
+            s[keyPath: busy] = true
             return true
         }
     }
 
+    private func endCheck(_ busy: WritableKeyPath<State, Bool>) { state.withLock { $0[keyPath: busy] = false } }
+
     /// Two `stat`s; on a change, the config is re-read and the Fernet follows `encryption_key`.
     /// A file caught half-written fails to parse and is read again at the next check.
     private func refreshConfigIfDue() {
-        guard claim(\.nextFileCheck), let bench = state.withLock({ $0.config.bench }) else { return }
+        guard claim(\.nextFileCheck, busy: \.checkingFiles) else { return }
+        defer { endCheck(\.checkingFiles) }
+        guard let bench = state.withLock({ $0.config.bench }) else { return }
         let files = FileSignature.of(bench, site: name)
         guard files != state.withLock({ $0.files }) else { return }
         do {
@@ -101,7 +113,8 @@ public final class Site: Sendable {
     /// the clock, changed meta tables drop the cached meta. A failed check changes nothing.
     private func refreshDatabaseIfDue(_ conn: Connection) {
         refreshConfigIfDue()
-        guard claim(\.nextDatabaseCheck) else { return }
+        guard claim(\.nextDatabaseCheck, busy: \.checkingDatabase) else { return }
+        defer { endCheck(\.checkingDatabase) }
         do {
             let version = try SiteFreshness.DatabaseVersion.read(conn)
             let previous = state.withLock { s -> SiteFreshness.DatabaseVersion? in

@@ -25,6 +25,9 @@ actor FreshnessHarness {
 
     func setSecret(_ new: String) { secret = new }
 
+    /// The last ping's answer, printed when a test gives up (what the sidecar kept saying).
+    private(set) var lastReply: String = "none"
+
     func start() async throws -> Running {
         if starting == nil {
             let secret = self.secret
@@ -52,6 +55,7 @@ actor FreshnessHarness {
         let body = try RecordedPayload("ping/payload.json").data
         let reply = try await GitHubPost.send(to: running.baseURL, site: site ?? running.siteName, event: "ping", delivery: delivery, body: body,
                                               signature: WebhookVerifier.signature(for: body, secret: secret ?? self.secret))
+        lastReply = "\(reply.status) \(String(decoding: reply.body.prefix(600), as: UTF8.self))"
         return (delivery, reply)
     }
 }

@@ -131,7 +131,7 @@ struct FreshnessTests {
         do {
             try await waitUntil(what, every: .milliseconds(200), condition)
         } catch {
-            print("github-sidecar log:\n\(running.sidecar.logTail)")
+            print("github-sidecar log:\n\(running.sidecar.logTail)\nlast ping answered: \(await FreshnessHarness.shared.lastReply)")
             throw error
         }
     }
