@@ -47,7 +47,7 @@ public enum DevSite {
 
     public static func create(_ request: Request, logger: Logger = Logger(label: "frappe.dev-site")) async throws -> Result {
         let started = ContinuousClock.now
-        func step(_ what: String) { logger.info("\(what) (\(ContinuousClock.now - started))") }
+        let step: @Sendable (String) -> Void = { what in logger.info("\(what) (\(ContinuousClock.now - started))") }
         guard SiteConfig.isValidSiteName(request.site) else { throw FrappeError.validation("Invalid site name \(request.site)") }
         let siteDir = request.bench.appendingPathComponent("sites").appendingPathComponent(request.site)
         guard !FileManager.default.fileExists(atPath: siteDir.appendingPathComponent("site_config.json").path) else {
@@ -64,30 +64,43 @@ public enum DevSite {
         let dbPassword = randomHex(16)
         let root = MariaDBConfiguration(endpoint: request.endpoint.endpoint, user: request.rootUser, password: request.rootPassword,
                                         database: nil, readWriteTimeout: 600, multiStatements: true)
-        // 1. Database and its user (both names generated here: hex only, nothing from input).
-        let admin = try Connection(configuration: root)
-        try admin.executeText("CREATE DATABASE `\(dbName)` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        for host in ["localhost", "127.0.0.1", "%"] {
-            try admin.executeText("CREATE USER IF NOT EXISTS '\(dbName)'@'\(host)' IDENTIFIED BY '\(dbPassword)'")
-            try admin.executeText("GRANT ALL PRIVILEGES ON `\(dbName)`.* TO '\(dbName)'@'\(host)'")
-        }
-        try admin.executeText("FLUSH PRIVILEGES")
-        step("database \(dbName) and its user created")
+        // Steps 1 and 2 are blocking libmariadb calls that take seconds to minutes (the schema
+        // dump): they run on a thread of their own, never on the cooperative pool, where (2
+        // threads on 2 cores) they would stall every other task of the process, servers included.
+        let timeZone = request.timeZone, fixturesPath = request.frappeFixtures.path
+        let blocking = ConnectionPool(configuration: root, size: 1)
+        let createdTables: [String]
+        do {
+            createdTables = try await blocking.withConnection { admin in
+                // 1. Database and its user (both names generated here: hex only, nothing from input).
+                try admin.executeText("CREATE DATABASE `\(dbName)` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                for host in ["localhost", "127.0.0.1", "%"] {
+                    try admin.executeText("CREATE USER IF NOT EXISTS '\(dbName)'@'\(host)' IDENTIFIED BY '\(dbPassword)'")
+                    try admin.executeText("GRANT ALL PRIVILEGES ON `\(dbName)`.* TO '\(dbName)'@'\(host)'")
+                }
+                try admin.executeText("FLUSH PRIVILEGES")
+                step("database \(dbName) and its user created")
 
-        // 2. The real Frappe v15 + ERPNext schema and meta rows.
-        var rootOnSite = root
-        rootOnSite.database = dbName
-        let loader = try Connection(configuration: rootOnSite)
-        if realSchema {
-            try loader.executeText(try sqlFile(schemaFile))
-            step("Frappe v15 + ERPNext schema loaded")
-            try loader.executeText(try sqlFile(metaFile))
-            step("Frappe meta rows loaded")
-        } else {
-            try MinimalCore.install(conn: loader, now: SiteClock(identifier: request.timeZone).now())
-            logger.warning("no Frappe schema in \(request.frappeFixtures.path): installed the minimal core set (\(MinimalCore.doctypes.count) DocTypes)")
+                // 2. The real Frappe v15 + ERPNext schema and meta rows.
+                var rootOnSite = root
+                rootOnSite.database = dbName
+                let loader = try Connection(configuration: rootOnSite)
+                if realSchema {
+                    try loader.executeText(try sqlFile(schemaFile))
+                    step("Frappe v15 + ERPNext schema loaded")
+                    try loader.executeText(try sqlFile(metaFile))
+                    step("Frappe meta rows loaded")
+                } else {
+                    try MinimalCore.install(conn: loader, now: SiteClock(identifier: timeZone).now())
+                    logger.warning("no Frappe schema in \(fixturesPath): installed the minimal core set (\(MinimalCore.doctypes.count) DocTypes)")
+                }
+                return try AppInstaller.createTables(for: doctypes, conn: loader)
+            }
+        } catch {
+            try? await blocking.shutdown()
+            throw error
         }
-        let createdTables = try AppInstaller.createTables(for: doctypes, conn: loader)
+        try? await blocking.shutdown()
 
         // 3. site_config.json, as bench writes it.
         var config: [String: Any] = ["db_name": dbName, "db_password": dbPassword, "db_type": "mariadb",
@@ -108,7 +121,6 @@ public enum DevSite {
         defer { Task { try? await site.close() } }
         let apiKey = randomHex(15)
         let apiSecret = randomHex(15)
-        let timeZone = request.timeZone
         try await site.write(user: "Administrator") { w in
             try w.setSingle("System Settings", ["time_zone": .string(timeZone), "setup_complete": .int(0)])
             if try w.get("Module Def", "Erpnext Github Integration") == nil {
