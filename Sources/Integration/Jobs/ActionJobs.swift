@@ -75,15 +75,7 @@ enum ActionJobs {
     /// Queued and due → Running, one attempt more. nil when it is not (another runner took it,
     /// or it was queued again for later after this runner read it).
     static func start(_ name: String, site: Site, user: String) async throws -> Int? {
-        try await site.write(user: user) { w -> Int? in
-            let now = w.now()
-            guard let row = try w.get(SyncJobs.doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue,
-                  SyncJobs.isDue(row["next_attempt_at"], now: now) else { return nil }
-            let attempts = (row["attempts"].int ?? 0) + 1
-            try w.update(Document(SyncJobs.doctype, name: name, ["status": SyncRunStatus.running.value, "started_at": .datetime(now),
-                                                                 "attempts": .int(attempts), "next_attempt_at": .null, "progress": .int(0)]))
-            return attempts
-        }
+        try await site.write(user: user) { w in try SyncJobs.markRunning(name, w) }
     }
 
     /// The work itself: the answer to record, or nil when the work recorded its own end (a
@@ -128,14 +120,6 @@ enum ActionJobs {
 
     /// A run that threw: queued again or Failed, written even when the database was the failure.
     static func close(_ name: String, _ error: Error, attempts: Int, site: Site, user: String) async {
-        var values: [String: FrappeValue] = [:]
-        switch JobRetry.decide(error, attempts: attempts) {
-        case .retry(let at, let reason, let counts):
-            values = SyncJobs.requeued(at: site.clock.local(at), reason: reason)
-            if !counts { values["attempts"] = .int(attempts - 1) }
-        case .fail(let failure):
-            values = SyncJobs.failed(failure)
-        }
-        await SyncRunCloser.close(name, values: values, site: site, user: user)
+        await SyncRunCloser.close(name, values: SyncJobs.ending(error, attempts: attempts, clock: site.clock), site: site, user: user)
     }
 }

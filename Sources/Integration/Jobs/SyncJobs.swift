@@ -84,6 +84,30 @@ public enum SyncJobs {
         ["status": SyncRunStatus.queued.value, "next_attempt_at": .datetime(at), "error": .string(reason)]
     }
 
+    /// Job `name` from Queued to Running, one attempt more; nil when it is no longer queued and
+    /// due (another runner took it, or it was queued again for later after this one read it).
+    static func markRunning(_ name: String, _ w: DocumentWriter) throws -> Int? {
+        let now = w.now()
+        guard let row = try w.get(doctype, name, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue,
+              isDue(row["next_attempt_at"], now: now) else { return nil }
+        let attempts = (row["attempts"].int ?? 0) + 1
+        try w.update(Document(doctype, name: name, ["status": SyncRunStatus.running.value, "started_at": .datetime(now),
+                                                    "attempts": .int(attempts), "next_attempt_at": .null, "progress": .int(0)]))
+        return attempts
+    }
+
+    /// The row values that end attempt `attempts` of a job that threw: queued again, or Failed.
+    static func ending(_ error: Error, attempts: Int, clock: SiteClock) -> [String: FrappeValue] {
+        switch JobRetry.decide(error, attempts: attempts) {
+        case .retry(let at, let reason, let counts):
+            var values = requeued(at: clock.local(at), reason: reason)
+            if !counts { values["attempts"] = .int(attempts - 1) }
+            return values
+        case .fail(let failure):
+            return failed(failure)
+        }
+    }
+
     /// The row values of a job that failed for good; `result` keeps the Frappe error it answers with.
     static func failed(_ failure: FrappeError) -> [String: FrappeValue] {
         let result: JSONValue = .object(["exc_type": .string(failure.type.rawValue), "message": .string(failure.message)])

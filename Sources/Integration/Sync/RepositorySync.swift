@@ -127,12 +127,7 @@ public struct RepositorySync: Sendable {
             }
             // Still queued and due: a runner that read the job before another ran it (and queued it
             // again for later) must not run it early.
-            guard let row = try w.get("GitHub Sync Run", job, forUpdate: true), row["status"].string == SyncRunStatus.queued.rawValue,
-                  SyncJobs.isDue(row["next_attempt_at"], now: now) else { return nil }
-            let attempts = (row["attempts"].int ?? 0) + 1
-            try w.update(Document("GitHub Sync Run", name: job, ["status": SyncRunStatus.running.value, "started_at": .datetime(now),
-                                                                 "attempts": .int(attempts), "next_attempt_at": .null, "progress": .int(0)]))
-            return (job, attempts)
+            return try SyncJobs.markRunning(job, w).map { (job, $0) }
         }
         guard let (run, attempts) = started else { return nil }
         let counter = RequestCounter()
@@ -146,14 +141,8 @@ public struct RepositorySync: Sendable {
             var values: [String: FrappeValue] = ["github_calls": .int(snapshot.requests), "not_modified": .int(snapshot.notModified),
                                                  "graphql_calls": .int(snapshot.graphQL), "rows_inserted": .int(summary.inserted),
                                                  "rows_updated": .int(summary.updated)]
-            let decision = job == nil ? .fail(FrappeError(github: error)) : JobRetry.decide(error, attempts: attempts)
-            switch decision {
-            case .retry(let at, let reason, let counts):
-                values.merge(SyncJobs.requeued(at: site.clock.local(at), reason: reason)) { _, new in new }
-                if !counts { values["attempts"] = .int(attempts - 1) }
-            case .fail(let failure):
-                values.merge(SyncJobs.failed(failure)) { _, new in new }
-            }
+            let ending = job == nil ? SyncJobs.failed(FrappeError(github: error)) : SyncJobs.ending(error, attempts: attempts, clock: site.clock)
+            values.merge(ending) { _, new in new }
             await SyncRunCloser.close(run, values: values, site: site, user: user)
             throw error
         }
